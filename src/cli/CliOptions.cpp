@@ -1,0 +1,309 @@
+#include "cli/CliOptions.h"
+
+#include "core/log/Log.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+
+namespace maria2::cli {
+namespace {
+
+enum class Arg { None, Required, OptionalBool };
+
+struct Spec {
+    std::string longName;
+    char shortName;
+    Arg arg;
+    std::function<std::string(CliOptions&, const std::string&)> apply; // returns error or ""
+};
+
+std::string parseInt(const std::string& name, const std::string& value, int min, int max,
+                     std::optional<int>& out) {
+    int v = 0;
+    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc() || ptr != value.data() + value.size() || v < min || v > max) {
+        return "--" + name + " must be a whole number from " + std::to_string(min) + " to " +
+               std::to_string(max) + ", got '" + value + "'";
+    }
+    out = v;
+    return {};
+}
+
+std::string parseBool(const std::string& name, const std::string& value, bool& out) {
+    if (value.empty() || value == "true") {
+        out = true;
+    } else if (value == "false") {
+        out = false;
+    } else {
+        return "--" + name + " takes true or false, got '" + value + "'";
+    }
+    return {};
+}
+
+std::string setBool(const std::string& name, const std::string& value, std::optional<bool>& out) {
+    bool b = false;
+    std::string err = parseBool(name, value, b);
+    if (err.empty()) {
+        out = b;
+    }
+    return err;
+}
+
+const std::vector<Spec>& specs() {
+    static const std::vector<Spec> kSpecs = {
+        {"dir", 'd', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.dir = v;
+             return std::string();
+         }},
+        {"out", 'o', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.out = v;
+             return std::string();
+         }},
+        {"input-file", 'i', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.inputFile = v;
+             return std::string();
+         }},
+        {"max-concurrent-downloads", 'j', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             return parseInt("max-concurrent-downloads", v, 1, 1000, o.maxConcurrent);
+         }},
+        {"continue", 'c', Arg::OptionalBool,
+         [](CliOptions& o, const std::string& v) {
+             return parseBool("continue", v, o.continueDownload);
+         }},
+        {"header", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             if (v.find(':') == std::string::npos) {
+                 return "--header must look like 'Name: value', got '" + log::redactHeader(v) + "'";
+             }
+             o.headers.push_back(v);
+             return std::string();
+         }},
+        {"user-agent", 'U', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.userAgent = v;
+             return std::string();
+         }},
+        {"referer", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.referer = v;
+             return std::string();
+         }},
+        {"all-proxy", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.allProxy = v;
+             return std::string();
+         }},
+        {"check-certificate", 0, Arg::OptionalBool,
+         [](CliOptions& o, const std::string& v) {
+             return setBool("check-certificate", v, o.checkCertificate);
+         }},
+        {"ca-certificate", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.caCertificate = v;
+             return std::string();
+         }},
+        {"allow-overwrite", 0, Arg::OptionalBool,
+         [](CliOptions& o, const std::string& v) {
+             return setBool("allow-overwrite", v, o.allowOverwrite);
+         }},
+        {"conf-path", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.confPath = v;
+             return std::string();
+         }},
+        {"max-tries", 'm', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             return parseInt("max-tries", v, 1, 1000, o.maxTries);
+         }},
+        {"connect-timeout", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             return parseInt("connect-timeout", v, 1, 600, o.connectTimeout);
+         }},
+        {"quiet", 'q', Arg::OptionalBool,
+         [](CliOptions& o, const std::string& v) {
+             return parseBool("quiet", v, o.quiet);
+         }},
+        {"help", 'h', Arg::None,
+         [](CliOptions& o, const std::string&) {
+             o.help = true;
+             return std::string();
+         }},
+        {"version", 'v', Arg::None,
+         [](CliOptions& o, const std::string&) {
+             o.version = true;
+             return std::string();
+         }},
+        {"log", 'l', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.logFile = v;
+             return std::string();
+         }},
+        {"log-level", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             std::string level = v == "notice" ? "info" : v; // aria2's "notice" is our info
+             if (!log::isValidLevel(level)) {
+                 return "--log-level takes debug, info, notice, warn or error, got '" + v + "'";
+             }
+             o.logLevel = level;
+             return std::string();
+         }},
+    };
+    return kSpecs;
+}
+
+const Spec* findLong(const std::string& name) {
+    for (const auto& s : specs()) {
+        if (s.longName == name) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+const Spec* findShort(char c) {
+    for (const auto& s : specs()) {
+        if (s.shortName != 0 && s.shortName == c) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) {
+        return {};
+    }
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
+} // namespace
+
+ParseResult parseCommandLine(const std::vector<std::string>& args) {
+    ParseResult r;
+    bool onlyUris = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (onlyUris || a.empty() || a[0] != '-' || a == "-") {
+            r.options.uris.push_back(a);
+            continue;
+        }
+        if (a == "--") {
+            onlyUris = true;
+            continue;
+        }
+        const Spec* spec = nullptr;
+        std::string value;
+        bool hasValue = false;
+        std::string shown = a;
+        if (a.rfind("--", 0) == 0) {
+            const auto eq = a.find('=');
+            const std::string name =
+                a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+            spec = findLong(name);
+            shown = "--" + name;
+            if (eq != std::string::npos) {
+                value = a.substr(eq + 1);
+                hasValue = true;
+            }
+        } else {
+            spec = findShort(a[1]);
+            shown = a.substr(0, 2);
+            if (a.size() > 2) {
+                value = a.substr(2);
+                hasValue = true;
+            }
+        }
+        if (spec == nullptr) {
+            r.error = "unknown option '" + shown + "' (see --help)";
+            return r;
+        }
+        if (spec->arg == Arg::None && hasValue) {
+            r.error = "option '" + shown + "' takes no value";
+            return r;
+        }
+        if (spec->arg == Arg::Required && !hasValue) {
+            if (i + 1 >= args.size()) {
+                r.error = "option '" + shown + "' needs a value";
+                return r;
+            }
+            value = args[++i];
+        }
+        if (std::string err = spec->apply(r.options, value); !err.empty()) {
+            r.error = err;
+            return r;
+        }
+    }
+    return r;
+}
+
+std::optional<std::vector<std::string>> readInputFile(const std::string& path, std::string* error,
+                                                      std::vector<std::string>* warnings) {
+    std::ifstream in(path == "-" ? "/dev/stdin" : path);
+    if (!in) {
+        if (error != nullptr) {
+            *error = "cannot read input file '" + path + "'";
+        }
+        return std::nullopt;
+    }
+    std::vector<std::string> uris;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !trim(line).empty()) {
+            if (warnings != nullptr) {
+                warnings->push_back(path + ":" + std::to_string(number) +
+                                    ": per-download options are not supported yet (ignored)");
+            }
+            continue;
+        }
+        const std::string t = trim(line);
+        if (t.empty() || t[0] == '#') {
+            continue;
+        }
+        uris.push_back(t);
+    }
+    return uris;
+}
+
+std::string helpText() {
+    return R"(Usage: maria2c [OPTIONS] URI...
+Download files over HTTP(S) and FTP. Each URI is a separate download.
+
+ -d, --dir=DIR                  Folder to save into (default: config Download.Directory)
+ -o, --out=FILE                 File name for the download (one URI only)
+ -i, --input-file=FILE          Read URIs from FILE, one per line; '#' starts a comment
+ -j, --max-concurrent-downloads=N  Downloads running at once (default: config)
+ -c, --continue[=true|false]    Resume a partial FILE.part left by an earlier run
+     --header=HEADER            Extra request header, e.g. "X-Token: abc" (repeatable)
+ -U, --user-agent=UA            User-Agent to send
+     --referer=URL              Referer to send
+     --all-proxy=PROXY          Proxy for every protocol, e.g. http://user:pass@host:3128
+     --check-certificate[=true|false]  Verify TLS certificates (default: true)
+     --ca-certificate=FILE      Trust the CA certificates in FILE (PEM)
+     --allow-overwrite[=true|false]  Overwrite an existing file instead of "name (1).ext"
+     --conf-path=FILE           Configuration file (JSON); overrides the user config
+ -m, --max-tries=N              Tries per download before giving up (default: config)
+     --connect-timeout=SEC      Connection time-out in seconds (default: config)
+ -l, --log=FILE                 Also write the log to FILE ('-' = stdout)
+     --log-level=LEVEL          debug, info, notice, warn or error
+ -q, --quiet                    No progress, no summary: only the exit code speaks
+ -h, --help                     Show this help
+ -v, --version                  Show the version
+
+Exit codes follow aria2: 0 all finished, 1 unknown error, 2 time-out, 3 resource not found,
+6 network problem, 7 unfinished downloads (interrupted), 9 disk full, 19 name resolution,
+22 bad HTTP response, 23 too many redirects, 24 authorization failed, 28 bad option.
+)";
+}
+
+} // namespace maria2::cli

@@ -1,0 +1,50 @@
+#pragma once
+// maria2c's command line, with aria2c's option names and forms: "--dir=D", "--dir D", "-d D",
+// "-dD", booleans as "--flag", "--flag=true|false". Plain C++ so it is unit-tested alone.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace maria2::cli {
+
+struct CliOptions {
+    std::vector<std::string> uris;
+    std::string dir;                      // -d, --dir
+    std::string out;                      // -o, --out
+    std::string inputFile;                // -i, --input-file
+    std::optional<int> maxConcurrent;     // -j, --max-concurrent-downloads
+    bool continueDownload = false;        // -c, --continue
+    std::vector<std::string> headers;     // --header (repeatable)
+    std::string userAgent;                // -U, --user-agent
+    std::string referer;                  // --referer
+    std::string allProxy;                 // --all-proxy
+    std::optional<bool> checkCertificate; // --check-certificate
+    std::string caCertificate;            // --ca-certificate
+    std::optional<bool> allowOverwrite;   // --allow-overwrite
+    std::string confPath;                 // --conf-path
+    std::optional<int> maxTries;          // -m, --max-tries
+    std::optional<int> connectTimeout;    // --connect-timeout
+    bool quiet = false;                   // -q, --quiet
+    bool help = false;                    // -h, --help
+    bool version = false;                 // -v, --version
+    std::string logFile;                  // -l, --log ("-" = stdout)
+    std::string logLevel;                 // --log-level
+};
+
+struct ParseResult {
+    CliOptions options;
+    std::string error; // non-empty: what was wrong, naming the option and value
+};
+
+ParseResult parseCommandLine(const std::vector<std::string>& args); // args without argv[0]
+
+// -i FILE: one URI per line; blank lines and lines starting with '#' are skipped; leading and
+// trailing white space is trimmed. Lines indented with white space carry per-download options
+// in aria2; those are reported in *warnings and skipped. Returns nullopt and sets *error when
+// the file cannot be read.
+std::optional<std::vector<std::string>> readInputFile(const std::string& path, std::string* error,
+                                                      std::vector<std::string>* warnings);
+
+std::string helpText();
+
+} // namespace maria2::cli

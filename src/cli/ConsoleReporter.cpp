@@ -1,0 +1,195 @@
+#include "cli/ConsoleReporter.h"
+
+#include "core/net/Url.h"
+#include "session/Session.h"
+
+#include <QString>
+
+namespace maria2::cli {
+namespace {
+
+QString humanBytes(double bytes) {
+    static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int unit = 0;
+    while (bytes >= 1024 && unit < 4) {
+        bytes /= 1024;
+        ++unit;
+    }
+    return unit == 0 ? QString::number(static_cast<qint64>(bytes)) + kUnits[0]
+                     : QString::number(bytes, 'f', 1) + kUnits[unit];
+}
+
+QString humanDuration(double seconds) {
+    if (seconds < 0) {
+        return QStringLiteral("-");
+    }
+    const qint64 s = static_cast<qint64>(seconds + 0.5);
+    if (s >= 3600) {
+        return QStringLiteral("%1h%2m").arg(s / 3600).arg((s % 3600) / 60);
+    }
+    if (s >= 60) {
+        return QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60);
+    }
+    return QStringLiteral("%1s").arg(s);
+}
+
+} // namespace
+
+ConsoleReporter::ConsoleReporter(Session& session, bool quiet, bool interactive, QObject* parent)
+    : QObject(parent)
+    , m_session(session)
+    , m_quiet(quiet)
+    , m_interactive(interactive && !quiet) {
+    m_clock.start();
+    connect(&session, &Session::downloadStateChanged, this, &ConsoleReporter::onState);
+    connect(&session, &Session::progress, this, &ConsoleReporter::onProgress);
+}
+
+void ConsoleReporter::onState(const DownloadSnapshot& s) {
+    Timing& t = m_timing[s.id];
+    if (isActive(s.state) && t.startedMs < 0) {
+        t.startedMs = m_clock.elapsed();
+        t.startBytes = s.doneBytes;
+    }
+    if (isFinal(s.state) || s.state == DownloadState::Paused) {
+        t.endedMs = m_clock.elapsed();
+    }
+    if (s.state == DownloadState::Failed) {
+        m_lastError = s.error;
+    }
+    if (m_quiet) {
+        return;
+    }
+    if (s.state == DownloadState::Completed) {
+        clearLine();
+        std::printf("[NOTICE] Download complete: %s\n", s.filePath.c_str());
+    } else if (s.state == DownloadState::Failed) {
+        clearLine();
+        std::fprintf(stderr, "[ERROR] #%llu %s: %s\n", static_cast<unsigned long long>(s.id),
+                     net::redactUrl(s.url).c_str(), s.errorMessage.c_str());
+    }
+    std::fflush(stdout);
+    drawLine();
+}
+
+void ConsoleReporter::onProgress(const QList<DownloadSnapshot>&) {
+    drawLine();
+}
+
+void ConsoleReporter::drawLine() {
+    if (!m_interactive) {
+        return;
+    }
+    double speed = 0;
+    int active = 0;
+    int waiting = 0;
+    const DownloadSnapshot* first = nullptr;
+    const auto all = m_session.downloads();
+    for (const auto& s : all) {
+        if (isActive(s.state) || s.state == DownloadState::Retrying) {
+            ++active;
+            speed += s.speedBytesPerSec;
+            if (first == nullptr) {
+                first = &s;
+            }
+        } else if (s.state == DownloadState::Queued) {
+            ++waiting;
+        }
+    }
+    if (first == nullptr) {
+        clearLine();
+        return;
+    }
+    QString line = QStringLiteral("[#%1 %2").arg(first->id).arg(
+        humanBytes(static_cast<double>(first->doneBytes)));
+    if (first->totalBytes > 0) {
+        line += QStringLiteral("/%1(%2%)")
+                    .arg(humanBytes(static_cast<double>(first->totalBytes)))
+                    .arg(first->doneBytes * 100 / first->totalBytes);
+    }
+    if (first->state == DownloadState::Retrying) {
+        line += QStringLiteral(" retry in %1").arg(humanDuration(first->nextRetryInMs / 1000.0));
+    } else {
+        line += QStringLiteral(" CN:%1 DL:%2/s").arg(first->connections).arg(humanBytes(speed));
+        if (first->etaSeconds >= 0) {
+            line += QStringLiteral(" ETA:%1").arg(humanDuration(first->etaSeconds));
+        }
+    }
+    line += QLatin1Char(']');
+    if (active > 1 || waiting > 0) {
+        line += QStringLiteral(" (+%1 active, %2 waiting)").arg(active - 1).arg(waiting);
+    }
+    const QByteArray text = line.toLocal8Bit();
+    const int pad = std::max(0, m_lineWidth - static_cast<int>(text.size()));
+    std::printf("\r%s%*s", text.constData(), pad, "");
+    std::fflush(stdout);
+    m_lineWidth = static_cast<int>(text.size());
+}
+
+void ConsoleReporter::clearLine() {
+    if (m_interactive && m_lineWidth > 0) {
+        std::printf("\r%*s\r", m_lineWidth, "");
+        m_lineWidth = 0;
+    }
+}
+
+int ConsoleReporter::exitCode(bool interrupted) const {
+    bool unfinished = false;
+    bool failed = false;
+    for (const auto& s : m_session.downloads()) {
+        if (s.state == DownloadState::Failed) {
+            failed = true;
+        } else if (s.state != DownloadState::Completed) {
+            unfinished = true;
+        }
+    }
+    if (failed) {
+        return static_cast<int>(m_lastError == ErrorCode::Ok ? ErrorCode::Unknown : m_lastError);
+    }
+    if (unfinished || interrupted) {
+        return unfinished ? static_cast<int>(ErrorCode::Unfinished) : 0;
+    }
+    return 0;
+}
+
+void ConsoleReporter::printSummary() {
+    if (m_quiet) {
+        return;
+    }
+    clearLine();
+    std::printf("\nDownload Results:\n");
+    std::printf("gid   |stat|avg speed  |path/URI\n");
+    std::printf(
+        "======+====+===========+=======================================================\n");
+    bool anyInProgress = false;
+    for (const auto& s : m_session.downloads()) {
+        const Timing t = m_timing.value(s.id);
+        const char* stat = "INPR";
+        if (s.state == DownloadState::Completed) {
+            stat = "OK";
+        } else if (s.state == DownloadState::Failed) {
+            stat = "ERR";
+        } else {
+            anyInProgress = true;
+        }
+        double avg = 0;
+        if (t.startedMs >= 0) {
+            const qint64 end = t.endedMs >= 0 ? t.endedMs : m_clock.elapsed();
+            const double secs = std::max<qint64>(1, end - t.startedMs) / 1000.0;
+            avg = static_cast<double>(s.doneBytes - t.startBytes) / secs;
+        }
+        const std::string where = s.state == DownloadState::Completed || !s.filePath.empty()
+                                      ? s.filePath
+                                      : net::redactUrl(s.url);
+        std::printf("%6llu|%4s|%9s/s|%s\n", static_cast<unsigned long long>(s.id), stat,
+                    humanBytes(avg).toLocal8Bit().constData(), where.c_str());
+    }
+    std::printf("\nStatus Legend:\n(OK):download completed.(ERR):error occurred.");
+    if (anyInProgress) {
+        std::printf("(INPR):download in-progress.");
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+}
+
+} // namespace maria2::cli

@@ -1,0 +1,197 @@
+// maria2c: the MAria2 core without a window, driven by aria2c's option names.
+#include "Version.h"
+#include "cli/CliOptions.h"
+#include "cli/ConsoleReporter.h"
+#include "core/net/Url.h"
+#include "session/AppSetup.h"
+#include "session/Session.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#ifdef _WIN32
+#include <io.h>
+#define MARIA2_ISATTY _isatty
+#define MARIA2_FILENO _fileno
+#else
+#include <unistd.h>
+#define MARIA2_ISATTY isatty
+#define MARIA2_FILENO fileno
+#endif
+
+namespace {
+
+std::atomic<int> g_interrupts{0};
+
+extern "C" void onSignal(int) {
+    // Second Ctrl-C: the person means it. Everything flushed so far stays resumable.
+    if (g_interrupts.fetch_add(1) >= 1) {
+        std::_Exit(7);
+    }
+}
+
+int fail(const std::string& message, int code = 28) {
+    std::fprintf(stderr, "maria2c: %s\n", message.c_str());
+    if (code == 28) {
+        std::fprintf(stderr, "Try 'maria2c --help' for more information.\n");
+    }
+    return code;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("maria2"));
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(maria2::kVersion));
+
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const auto parsed = maria2::cli::parseCommandLine(args);
+    if (!parsed.error.empty()) {
+        return fail(parsed.error);
+    }
+    const maria2::cli::CliOptions& opt = parsed.options;
+    if (opt.help) {
+        std::fputs(maria2::cli::helpText().c_str(), stdout);
+        return 0;
+    }
+    if (opt.version) {
+        std::printf("maria2c %s\n%s\n", maria2::kVersion, curl_version());
+        return 0;
+    }
+
+    maria2::ConfigLoadResult loaded;
+    try {
+        loaded = maria2::app::loadConfig(QString::fromStdString(opt.confPath));
+    } catch (const maria2::ConfigError& e) {
+        return fail(e.what());
+    }
+    maria2::Config config = loaded.config;
+    if (!opt.dir.empty()) {
+        config.download.directory =
+            QDir(QString::fromStdString(opt.dir)).absolutePath().toStdString();
+    }
+    if (opt.maxConcurrent) {
+        config.performance.maxConcurrentDownloads = *opt.maxConcurrent;
+    }
+    if (opt.checkCertificate) {
+        config.network.checkCertificate = *opt.checkCertificate;
+    }
+    if (!opt.caCertificate.empty()) {
+        if (!QFileInfo(QString::fromStdString(opt.caCertificate)).isReadable()) {
+            return fail("--ca-certificate: cannot read '" + opt.caCertificate + "'");
+        }
+        config.network.caCertificate = opt.caCertificate;
+    }
+    if (!opt.allProxy.empty()) {
+        config.network.proxy = opt.allProxy;
+    }
+    if (opt.maxTries) {
+        config.retry.maxTries = *opt.maxTries;
+    }
+    if (opt.connectTimeout) {
+        config.network.connectTimeoutSeconds = *opt.connectTimeout;
+    }
+    if (!opt.logLevel.empty()) {
+        config.logging.level = opt.logLevel;
+    }
+    // maria2c logs to the console (and -l FILE); the rotating app log is the GUI's.
+    config.logging.toFile = false;
+    maria2::app::LogOptions logOptions;
+    logOptions.toConsole = !opt.quiet;
+    // Per-download failures reach the person through the reporter; the console log carries
+    // only errors unless asked for more.
+    logOptions.consoleLevel =
+        opt.logLevel.empty() ? QStringLiteral("error") : QString::fromStdString(opt.logLevel);
+    logOptions.extraFile = QString::fromStdString(opt.logFile);
+    try {
+        maria2::app::initLogging(config, logOptions);
+    } catch (const std::exception& e) {
+        return fail(e.what(), 1);
+    }
+    for (const auto& w : loaded.warnings) {
+        std::fprintf(stderr, "maria2c: warning: %s\n", w.c_str());
+    }
+
+    std::vector<std::string> uris = opt.uris;
+    if (!opt.inputFile.empty()) {
+        std::string error;
+        std::vector<std::string> warnings;
+        auto fromFile = maria2::cli::readInputFile(opt.inputFile, &error, &warnings);
+        if (!fromFile) {
+            return fail(error);
+        }
+        for (const auto& w : warnings) {
+            std::fprintf(stderr, "maria2c: warning: %s\n", w.c_str());
+        }
+        uris.insert(uris.end(), fromFile->begin(), fromFile->end());
+    }
+    if (uris.empty()) {
+        return fail("no URI given");
+    }
+    if (!opt.out.empty() && uris.size() > 1) {
+        return fail("-o/--out names one file, but " + std::to_string(uris.size()) +
+                    " URIs were given");
+    }
+    std::vector<std::string> valid;
+    for (const auto& uri : uris) {
+        std::string error;
+        if (!maria2::net::parseUrl(uri, &error)) {
+            return fail(error);
+        }
+        valid.push_back(uri);
+    }
+
+    maria2::Session session(config);
+    const bool interactive = MARIA2_ISATTY(MARIA2_FILENO(stdout)) != 0;
+    maria2::cli::ConsoleReporter reporter(session, opt.quiet, interactive);
+    bool interrupted = false;
+    QObject::connect(&session, &maria2::Session::idle, &app, [&] { app.exit(0); });
+
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    // A signal handler may only set a flag; the Qt loop notices it here.
+    QTimer interruptWatch;
+    QObject::connect(&interruptWatch, &QTimer::timeout, &app, [&] {
+        if (g_interrupts.load() > 0 && !interrupted) {
+            interrupted = true;
+            reporter.clearLine();
+            if (!opt.quiet) {
+                std::fprintf(stderr, "\nInterrupted: stopping; partial files stay resumable "
+                                     "with -c.\n");
+            }
+            session.shutdown();
+            app.exit(0);
+        }
+    });
+    interruptWatch.start(100);
+
+    for (const auto& uri : valid) {
+        maria2::DownloadRequest request;
+        request.url = uri;
+        request.directory = config.download.directory;
+        request.fileName = opt.out;
+        request.headers = opt.headers;
+        request.userAgent = opt.userAgent;
+        request.referer = opt.referer;
+        request.allowOverwrite = opt.allowOverwrite.value_or(config.download.allowOverwrite);
+        request.continuePartial = opt.continueDownload;
+        session.add(request);
+    }
+
+    app.exec();
+    session.shutdown();
+    // Deliver the last queued state changes (e.g. "paused" after an interruption).
+    QCoreApplication::processEvents();
+    reporter.printSummary();
+    spdlog::default_logger()->flush();
+    return reporter.exitCode(interrupted);
+}

@@ -1,0 +1,98 @@
+#pragma once
+// The MAria2 configuration: one schema, loaded from JSON (comments allowed) in layers.
+// The seed's PerformanceSettings block is part of it exactly as written.
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace maria2 {
+
+struct PerformanceSettings {
+    int maxConcurrentDownloads = 5; // PerformanceSettings.MaxConcurrentDownloads (1..1000)
+    std::int64_t downloadSpeedLimit = 10485760; // DownloadSpeedLimit, B/s, 0 = unlimited (0..2^40)
+    int cacheSizeMb = 1024;                     // CacheSize, MB (0..1048576)
+    int cpuUsagePercent = 70;                   // ResourceThreshold.CPUUsage (1..100)
+    int memoryUsagePercent = 80;                // ResourceThreshold.MemoryUsage (1..100)
+};
+
+struct DownloadSettings {
+    std::string directory;         // Download.Directory; empty = the platform's Downloads folder
+    bool allowOverwrite = false;   // Download.AllowOverwrite
+    bool continueDownloads = true; // Download.Continue: resume a matching .part file
+};
+
+struct RetrySettings {
+    int maxTries = 5;          // Retry.MaxTries (1..1000), first attempt included
+    int initialDelayMs = 1000; // Retry.InitialDelayMs (0..3600000)
+    int maxDelayMs = 60000;    // Retry.MaxDelayMs (0..86400000), cap for backoff and Retry-After
+};
+
+struct NetworkSettings {
+    int connectTimeoutSeconds = 30; // Network.ConnectTimeoutSeconds (1..600)
+    int lowSpeedLimitBytes = 1024;  // Network.LowSpeedLimitBytes (0..2^30), B/s: slower = stalled
+    int lowSpeedTimeSeconds = 60;   // Network.LowSpeedTimeSeconds (1..3600)
+    int maxRedirects = 10;          // Network.MaxRedirects (0..50)
+    std::string userAgent;          // Network.UserAgent; empty = "MAria2/<version>"
+    std::string proxy;              // Network.Proxy (all-proxy URL), empty = none/system env
+    bool checkCertificate = true;   // Network.CheckCertificate
+    std::string caCertificate;      // Network.CACertificate (PEM file), empty = system store
+};
+
+struct InterfaceSettings {
+    int progressIntervalMs = 200; // Interface.ProgressIntervalMs (100..5000): snapshot cadence
+};
+
+struct LoggingSettings {
+    std::string level = "info"; // Logging.Level: trace|debug|info|warn|error|off
+    bool toFile = true;         // Logging.File
+    int maxFileSizeMb = 5;      // Logging.MaxFileSizeMB (1..1024)
+    int maxFiles = 3;           // Logging.MaxFiles (1..100)
+};
+
+struct Config {
+    PerformanceSettings performance;
+    DownloadSettings download;
+    RetrySettings retry;
+    NetworkSettings network;
+    InterfaceSettings ui;
+    LoggingSettings logging;
+};
+
+// A configuration file that cannot be used. what() names the file, the key and the value.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ConfigLoadResult {
+    Config config;
+    std::vector<std::string> warnings;         // e.g. unknown keys, with file and key path
+    std::vector<std::filesystem::path> loaded; // files that existed and were applied, in order
+};
+
+class ConfigLoader {
+public:
+    // The compiled-in defaults (config/maria2.json), which equal the struct initialisers.
+    // Throws ConfigError if that file is incomplete or invalid (a build defect).
+    static Config defaults();
+
+    // Applies one JSON text on top of `base`. Only the keys it names change.
+    // `origin` is used in messages (a file path or "<built-in defaults>"). Unknown keys only warn.
+    // Throws ConfigError on syntax errors, wrong types and out-of-range values; `warnings` is
+    // appended to only on success.
+    static Config apply(const Config& base, const std::string& jsonText, const std::string& origin,
+                        std::vector<std::string>* warnings = nullptr);
+
+    // Defaults, then each existing file in order (missing files are skipped, except
+    // `requiredFile`, if not empty, which throws ConfigError "cannot read config file" when
+    // missing). Files over 1 MiB are rejected.
+    static ConfigLoadResult loadLayers(const std::vector<std::filesystem::path>& optionalFiles,
+                                       const std::filesystem::path& requiredFile = {});
+
+    // Serialises a Config back to JSON text (all keys, same schema), for the settings dialog.
+    static std::string toJson(const Config& config);
+};
+
+} // namespace maria2

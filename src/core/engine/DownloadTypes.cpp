@@ -1,0 +1,90 @@
+#include "core/engine/DownloadTypes.h"
+
+namespace maria2 {
+
+const char* toString(DownloadState state) {
+    switch (state) {
+    case DownloadState::Queued:
+        return "queued";
+    case DownloadState::Connecting:
+        return "connecting";
+    case DownloadState::Downloading:
+        return "downloading";
+    case DownloadState::Retrying:
+        return "retrying";
+    case DownloadState::Paused:
+        return "paused";
+    case DownloadState::Completed:
+        return "completed";
+    case DownloadState::Failed:
+        return "failed";
+    case DownloadState::Removed:
+        return "removed";
+    }
+    return "unknown";
+}
+
+bool isFinal(DownloadState state) {
+    return state == DownloadState::Completed || state == DownloadState::Failed ||
+           state == DownloadState::Removed;
+}
+
+bool isActive(DownloadState state) {
+    return state == DownloadState::Connecting || state == DownloadState::Downloading;
+}
+
+const char* describe(ErrorCode code) {
+    switch (code) {
+    case ErrorCode::Ok:
+        return "finished";
+    case ErrorCode::Unknown:
+        return "unknown error";
+    case ErrorCode::Timeout:
+        return "time-out";
+    case ErrorCode::NotFound:
+        return "resource not found";
+    case ErrorCode::TooManyNotFound:
+        return "too many 'resource not found' errors";
+    case ErrorCode::TooSlow:
+        return "download too slow";
+    case ErrorCode::Network:
+        return "network problem";
+    case ErrorCode::Unfinished:
+        return "unfinished download";
+    case ErrorCode::ResumeUnsupported:
+        return "server cannot resume";
+    case ErrorCode::DiskFull:
+        return "not enough disk space";
+    case ErrorCode::FileExists:
+        return "file already exists";
+    case ErrorCode::RenameFailed:
+        return "renaming the file failed";
+    case ErrorCode::CannotOpenFile:
+        return "could not open the existing file";
+    case ErrorCode::CannotCreateFile:
+        return "could not create the file";
+    case ErrorCode::FileIo:
+        return "file I/O error";
+    case ErrorCode::CannotCreateDir:
+        return "could not create the directory";
+    case ErrorCode::NameResolution:
+        return "name resolution failed";
+    case ErrorCode::FtpCommand:
+        return "FTP command failed";
+    case ErrorCode::BadHttpResponse:
+        return "bad or unexpected HTTP response";
+    case ErrorCode::TooManyRedirects:
+        return "too many redirects";
+    case ErrorCode::AuthFailed:
+        return "authorization failed";
+    case ErrorCode::BadOption:
+        return "bad option";
+    case ErrorCode::ServerOverloaded:
+        return "server overloaded";
+    case ErrorCode::ChecksumMismatch:
+        return "checksum mismatch";
+    }
+    return "unknown error";
+}
+
+} // namespace maria2

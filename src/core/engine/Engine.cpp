@@ -1,0 +1,325 @@
+#include "core/engine/Engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace maria2 {
+namespace {
+
+void globalInitOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // Must run before any other thread uses libcurl; never undone (other engines may live).
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+    });
+}
+
+// Figures a person would notice changing; anything else is not worth a repaint.
+bool differs(const DownloadSnapshot& a, const DownloadSnapshot& b) {
+    return a.state != b.state || a.doneBytes != b.doneBytes || a.totalBytes != b.totalBytes ||
+           std::lround(a.speedBytesPerSec / 1024) != std::lround(b.speedBytesPerSec / 1024) ||
+           a.nextRetryInMs / 1000 != b.nextRetryInMs / 1000 || a.fileName != b.fileName;
+}
+
+} // namespace
+
+Engine::Engine(const Config& config, EngineListener& listener)
+    : m_config(config)
+    , m_listener(listener)
+    , m_maxConcurrent(config.performance.maxConcurrentDownloads)
+    , m_progressInterval(config.ui.progressIntervalMs) {
+    globalInitOnce();
+    m_multi = curl_multi_init();
+    // Reuse connections across the downloads of one host; keep the pool modest.
+    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, 64L);
+}
+
+Engine::~Engine() {
+    stop();
+    for (auto& [id, job] : m_jobs) {
+        detach(*job);
+    }
+    m_jobs.clear();
+    curl_multi_cleanup(m_multi);
+}
+
+void Engine::start() {
+    if (!m_thread.joinable()) {
+        m_thread = std::thread([this] { run(); });
+    }
+}
+
+void Engine::stop() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopRequested = true;
+    }
+    curl_multi_wakeup(m_multi);
+    if (m_thread.joinable()) {
+        m_thread.join();
+    }
+}
+
+void Engine::post(Command command) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopRequested) {
+            return;
+        }
+        m_commands.push_back(std::move(command));
+    }
+    curl_multi_wakeup(m_multi); // thread-safe: cuts the poll short so the command runs now
+}
+
+DownloadId Engine::add(DownloadRequest request) {
+    const DownloadId id = m_nextId.fetch_add(1);
+    post({Command::Kind::Add, id, std::move(request)});
+    return id;
+}
+
+void Engine::pause(DownloadId id) {
+    post({Command::Kind::Pause, id});
+}
+void Engine::resume(DownloadId id) {
+    post({Command::Kind::Resume, id});
+}
+void Engine::remove(DownloadId id, bool deleteFiles) {
+    post({Command::Kind::Remove, id, {}, deleteFiles});
+}
+void Engine::pauseAll() {
+    post({Command::Kind::PauseAll});
+}
+void Engine::resumeAll() {
+    post({Command::Kind::ResumeAll});
+}
+void Engine::setMaxConcurrentDownloads(int n) {
+    post({Command::Kind::SetMaxConcurrent, 0, {}, false, n});
+}
+
+void Engine::run() {
+    spdlog::debug("engine thread started ({})", curl_version());
+    for (;;) {
+        drainCommands();
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stopRequested) {
+                break;
+            }
+        }
+        startWaiting();
+        int running = 0;
+        curl_multi_perform(m_multi, &running);
+        drainFinished();
+        const auto now = Job::Clock::now();
+        if (now >= m_nextPublish) {
+            publishProgress(now);
+            m_nextPublish = now + m_progressInterval;
+        }
+        curl_multi_poll(m_multi, nullptr, 0, static_cast<int>(pollTimeoutMs(now)), nullptr);
+    }
+    interruptAll();
+    spdlog::debug("engine thread stopped");
+}
+
+void Engine::drainCommands() {
+    std::vector<Command> commands;
+    {
+        std::lock_guard lock(m_mutex);
+        commands.swap(m_commands);
+    }
+    for (auto& command : commands) {
+        apply(command);
+    }
+}
+
+void Engine::apply(Command& c) {
+    using Kind = Command::Kind;
+    if (c.kind == Kind::Add) {
+        const bool paused = c.request.startPaused;
+        JobHost& host = *this; // private base: convert here, where it is accessible
+        auto job = std::make_unique<Job>(c.id, std::move(c.request), m_config, host);
+        Job& ref = *job;
+        m_jobs.emplace(c.id, std::move(job));
+        if (paused) {
+            ref.setState(DownloadState::Paused);
+        }
+        return;
+    }
+    if (c.kind == Kind::SetMaxConcurrent) {
+        m_maxConcurrent = std::max(1, c.value);
+        return;
+    }
+    if (c.kind == Kind::PauseAll || c.kind == Kind::ResumeAll) {
+        for (auto& [id, job] : m_jobs) {
+            Command each{c.kind == Kind::PauseAll ? Kind::Pause : Kind::Resume, id};
+            apply(each);
+        }
+        return;
+    }
+    const auto it = m_jobs.find(c.id);
+    if (it == m_jobs.end()) {
+        return;
+    }
+    Job& job = *it->second;
+    switch (c.kind) {
+    case Kind::Pause:
+        if (!isFinal(job.state()) && job.state() != DownloadState::Paused) {
+            detach(job);
+            job.interrupt();
+            job.setState(DownloadState::Paused);
+        }
+        break;
+    case Kind::Resume:
+        // Failed downloads may be resumed too: a person's "try again".
+        if (job.state() == DownloadState::Paused || job.state() == DownloadState::Failed) {
+            job.setState(DownloadState::Queued);
+        }
+        break;
+    case Kind::Remove:
+        detach(job);
+        job.interrupt();
+        if (c.flag) {
+            job.deleteFiles();
+        }
+        job.releaseName();
+        job.setState(DownloadState::Removed);
+        m_lastPublished.erase(c.id);
+        m_jobs.erase(it);
+        break;
+    default:
+        break;
+    }
+}
+
+int Engine::busySlots() const {
+    return static_cast<int>(std::count_if(m_jobs.begin(), m_jobs.end(), [](const auto& entry) {
+        const DownloadState s = entry.second->state();
+        return isActive(s) || s == DownloadState::Retrying;
+    }));
+}
+
+void Engine::startWaiting() {
+    const auto now = Job::Clock::now();
+    auto launch = [this](Job& job) {
+        if (CURL* easy = job.beginAttempt()) {
+            if (curl_multi_add_handle(m_multi, easy) != CURLM_OK) {
+                job.finishAttempt(CURLE_FAILED_INIT);
+            }
+        }
+    };
+    for (auto& [id, job] : m_jobs) {
+        if (job->state() == DownloadState::Retrying && job->nextRetryAt() <= now) {
+            launch(*job);
+        }
+    }
+    int free = m_maxConcurrent - busySlots();
+    for (auto& [id, job] : m_jobs) {
+        if (free <= 0) {
+            break;
+        }
+        if (job->state() == DownloadState::Queued) {
+            launch(*job);
+            --free;
+        }
+    }
+}
+
+void Engine::drainFinished() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(m_multi, &left)) {
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+        Job* job = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &job);
+        const CURLcode result = msg->data.result;
+        curl_multi_remove_handle(m_multi, msg->easy_handle);
+        if (job != nullptr) {
+            job->finishAttempt(result);
+        }
+    }
+}
+
+void Engine::publishProgress(Job::Clock::time_point now) {
+    std::vector<DownloadSnapshot> batch;
+    for (auto& [id, job] : m_jobs) {
+        const DownloadState s = job->state();
+        if (!isActive(s) && s != DownloadState::Retrying) {
+            continue;
+        }
+        job->sampleSpeed(now);
+        DownloadSnapshot snap = job->snapshot(now);
+        auto& last = m_lastPublished[id];
+        if (last.id == 0 || differs(last, snap)) {
+            last = snap;
+            batch.push_back(std::move(snap));
+        }
+    }
+    if (!batch.empty()) {
+        m_listener.onProgress(batch);
+    }
+}
+
+long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    long timeout = 1000;
+    bool moving = false;
+    for (const auto& [id, job] : m_jobs) {
+        const DownloadState s = job->state();
+        if (s == DownloadState::Retrying) {
+            moving = true;
+            timeout = std::min<long>(
+                timeout,
+                std::max<long>(0, duration_cast<milliseconds>(job->nextRetryAt() - now).count()));
+        } else if (isActive(s)) {
+            moving = true;
+        } else if (s == DownloadState::Queued && busySlots() < m_maxConcurrent) {
+            return 0;
+        }
+    }
+    if (moving) {
+        timeout = std::min<long>(
+            timeout, std::max<long>(0, duration_cast<milliseconds>(m_nextPublish - now).count()));
+    }
+    return timeout;
+}
+
+void Engine::detach(Job& job) {
+    if (job.easy() != nullptr) {
+        curl_multi_remove_handle(m_multi, job.easy());
+    }
+}
+
+void Engine::interruptAll() {
+    for (auto& [id, job] : m_jobs) {
+        const DownloadState s = job->state();
+        if (isActive(s) || s == DownloadState::Retrying || s == DownloadState::Queued) {
+            detach(*job);
+            job->interrupt();
+            job->setState(DownloadState::Paused);
+        }
+    }
+}
+
+bool Engine::isPathReserved(const std::filesystem::path& path) const {
+    return m_reserved.count(path.lexically_normal()) > 0;
+}
+
+void Engine::reservePath(const std::filesystem::path& path, DownloadId id) {
+    m_reserved[path.lexically_normal()] = id;
+}
+
+void Engine::releasePath(const std::filesystem::path& path) {
+    m_reserved.erase(path.lexically_normal());
+}
+
+void Engine::jobStateChanged(Job& job) {
+    const DownloadSnapshot snap = job.snapshot(Job::Clock::now());
+    m_lastPublished[job.id()] = snap;
+    m_listener.onStateChanged(snap);
+}
+
+} // namespace maria2

@@ -1,0 +1,101 @@
+#pragma once
+// The download engine: one libcurl multi handle driven by its own thread. Front ends post
+// commands (thread-safe, they wake the thread with curl_multi_wakeup); the engine reports
+// state changes at once and progress in throttled batches through EngineListener, on its
+// own thread — the listener must hand them over (Session queues them to the Qt thread).
+#include "core/config/Config.h"
+#include "core/engine/DownloadTypes.h"
+#include "core/engine/Job.h"
+
+#include <curl/curl.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace maria2 {
+
+class EngineListener {
+public:
+    virtual ~EngineListener() = default;
+    // Called on the engine thread, at once, for every state change.
+    virtual void onStateChanged(const DownloadSnapshot& snapshot) = 0;
+    // Called on the engine thread at most once per Interface.ProgressIntervalMs, with the
+    // downloads whose figures changed since the last batch (never empty).
+    virtual void onProgress(const std::vector<DownloadSnapshot>& batch) = 0;
+};
+
+class Engine final : private JobHost {
+public:
+    Engine(const Config& config, EngineListener& listener);
+    ~Engine() override; // stop()
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    void start();
+    // Interrupts every running transfer (part files flushed and kept, state Paused), then
+    // joins the thread. No listener call happens after it returns. Idempotent.
+    void stop();
+
+    // Thread-safe. Returns the new download's id at once; the work happens on the engine thread.
+    DownloadId add(DownloadRequest request);
+    void pause(DownloadId id);
+    void resume(DownloadId id);
+    void remove(DownloadId id, bool deleteFiles);
+    void pauseAll();
+    void resumeAll();
+    void setMaxConcurrentDownloads(int n);
+
+private:
+    struct Command {
+        enum class Kind { Add, Pause, Resume, Remove, PauseAll, ResumeAll, SetMaxConcurrent };
+        Kind kind;
+        DownloadId id = 0;
+        DownloadRequest request{};
+        bool flag = false;
+        int value = 0;
+    };
+
+    void post(Command command);
+    void run();
+    void drainCommands();
+    void apply(Command& command);
+    void startWaiting();
+    void drainFinished();
+    void publishProgress(Job::Clock::time_point now);
+    long pollTimeoutMs(Job::Clock::time_point now) const;
+    void detach(Job& job); // removes its easy handle from the multi, if attached
+    void interruptAll();
+    int busySlots() const;
+
+    // JobHost
+    bool isPathReserved(const std::filesystem::path& path) const override;
+    void reservePath(const std::filesystem::path& path, DownloadId id) override;
+    void releasePath(const std::filesystem::path& path) override;
+    void jobStateChanged(Job& job) override;
+
+    Config m_config;
+    EngineListener& m_listener;
+    CURLM* m_multi = nullptr;
+    std::thread m_thread;
+    std::atomic<DownloadId> m_nextId{1};
+
+    std::mutex m_mutex; // guards m_commands and m_stopRequested
+    std::vector<Command> m_commands;
+    bool m_stopRequested = false;
+
+    // Engine thread only.
+    std::map<DownloadId, std::unique_ptr<Job>> m_jobs; // ordered by id = queue order
+    std::map<std::filesystem::path, DownloadId> m_reserved;
+    std::map<DownloadId, DownloadSnapshot> m_lastPublished;
+    int m_maxConcurrent;
+    std::chrono::milliseconds m_progressInterval;
+    Job::Clock::time_point m_nextPublish{};
+};
+
+} // namespace maria2

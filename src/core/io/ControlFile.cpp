@@ -1,0 +1,86 @@
+#include "core/io/ControlFile.h"
+
+#include "core/io/PartFile.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace maria2::io {
+
+std::filesystem::path controlPathFor(const std::filesystem::path& partPath) {
+    std::filesystem::path p = partPath;
+    p += ".maria2";
+    return p;
+}
+
+std::filesystem::path partPathFor(const std::filesystem::path& finalPath) {
+    std::filesystem::path p = finalPath;
+    p += ".part";
+    return p;
+}
+
+std::string encodeControl(const ControlData& data) {
+    // nlohmann's ordered_json keeps "version" first, as a human reading the file expects.
+    nlohmann::ordered_json j;
+    j["version"] = ControlData::kVersion;
+    j["url"] = data.url;
+    j["totalBytes"] = data.totalBytes;
+    j["etag"] = data.etag;
+    j["lastModified"] = data.lastModified;
+    return j.dump(2) + "\n";
+}
+
+std::optional<ControlData> decodeControl(const std::string& text, std::string* error) {
+    auto fail = [&](const std::string& why) -> std::optional<ControlData> {
+        if (error != nullptr) {
+            *error = why;
+        }
+        return std::nullopt;
+    };
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        return fail("not a MAria2 control file (malformed JSON)");
+    }
+    const auto version = j.value("version", 0);
+    if (version != ControlData::kVersion) {
+        return fail("unsupported control file version " + std::to_string(version));
+    }
+    try {
+        ControlData d;
+        d.url = j.at("url").get<std::string>();
+        d.totalBytes = j.value("totalBytes", std::int64_t{-1});
+        d.etag = j.value("etag", std::string());
+        d.lastModified = j.value("lastModified", std::string());
+        return d;
+    } catch (const nlohmann::json::exception& e) {
+        return fail(std::string("bad control file field: ") + e.what());
+    }
+}
+
+bool saveControl(const std::filesystem::path& path, const ControlData& data, std::string* error) {
+    IoError io;
+    if (!writeFileAtomically(path, encodeControl(data), &io)) {
+        if (error != nullptr) {
+            *error = io.message;
+        }
+        return false;
+    }
+    return true;
+}
+
+std::optional<ControlData> loadControl(const std::filesystem::path& path, std::string* error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        if (error != nullptr) {
+            *error = "cannot read " + path.string();
+        }
+        return std::nullopt;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return decodeControl(ss.str(), error);
+}
+
+} // namespace maria2::io

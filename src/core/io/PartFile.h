@@ -1,0 +1,51 @@
+#pragma once
+// The file a download writes into while it is unfinished (NAME.part): positional writes,
+// durable flushes, truncation. One implementation per platform (PartFile_posix.cpp,
+// PartFile_win.cpp); everything else stays portable.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace maria2::io {
+
+struct IoError {
+    bool diskFull = false;
+    std::string message; // names the file and the system's reason
+};
+
+class PartFile {
+public:
+    PartFile() = default;
+    ~PartFile();
+    PartFile(const PartFile&) = delete;
+    PartFile& operator=(const PartFile&) = delete;
+
+    // Opens (creating if needed) for read/write. truncate = start from an empty file.
+    bool open(const std::filesystem::path& path, bool truncate, IoError* error);
+    bool isOpen() const;
+    const std::filesystem::path& path() const { return m_path; }
+
+    // Writes all of data at offset (not the file position: segments may write anywhere).
+    bool writeAt(std::int64_t offset, const char* data, std::size_t size, IoError* error);
+    bool truncate(std::int64_t size, IoError* error);
+    // Data reaches the disk (fdatasync / FlushFileBuffers) before this returns.
+    bool sync(IoError* error);
+    std::int64_t size() const; // -1 if not open
+    void close();
+
+private:
+#ifdef _WIN32
+    void* m_handle = nullptr;
+#else
+    int m_fd = -1;
+#endif
+    std::filesystem::path m_path;
+};
+
+// Writes `content` to `path` atomically: a temp file beside it, flushed to disk, then renamed
+// over the target, so a crash leaves either the old or the new file, never a torn one.
+bool writeFileAtomically(const std::filesystem::path& path, const std::string& content,
+                         IoError* error);
+
+} // namespace maria2::io

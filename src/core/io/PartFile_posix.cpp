@@ -1,0 +1,129 @@
+#include "core/io/PartFile.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace maria2::io {
+namespace {
+
+bool fail(IoError* error, const std::filesystem::path& path, const char* what) {
+    const int err = errno;
+    if (error != nullptr) {
+        error->diskFull = (err == ENOSPC || err == EDQUOT);
+        error->message = std::string(what) + " '" + path.string() + "': " + std::strerror(err);
+    }
+    return false;
+}
+
+int syncFd(int fd) {
+#ifdef __APPLE__
+    // fsync on macOS does not reach the platter; F_FULLFSYNC does.
+    if (fcntl(fd, F_FULLFSYNC) == 0) {
+        return 0;
+    }
+    return fsync(fd);
+#else
+    return fdatasync(fd);
+#endif
+}
+
+} // namespace
+
+PartFile::~PartFile() {
+    close();
+}
+
+bool PartFile::open(const std::filesystem::path& path, bool truncate, IoError* error) {
+    close();
+    m_path = path;
+    int flags = O_RDWR | O_CREAT | O_CLOEXEC;
+    if (truncate) {
+        flags |= O_TRUNC;
+    }
+    m_fd = ::open(path.c_str(), flags, 0644);
+    if (m_fd < 0) {
+        return fail(error, path, "cannot open");
+    }
+    return true;
+}
+
+bool PartFile::isOpen() const {
+    return m_fd >= 0;
+}
+
+bool PartFile::writeAt(std::int64_t offset, const char* data, std::size_t size, IoError* error) {
+    while (size > 0) {
+        const ssize_t n = ::pwrite(m_fd, data, size, static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return fail(error, m_path, "cannot write");
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+        offset += n;
+    }
+    return true;
+}
+
+bool PartFile::truncate(std::int64_t size, IoError* error) {
+    if (::ftruncate(m_fd, static_cast<off_t>(size)) != 0) {
+        return fail(error, m_path, "cannot truncate");
+    }
+    return true;
+}
+
+bool PartFile::sync(IoError* error) {
+    if (m_fd >= 0 && syncFd(m_fd) != 0) {
+        return fail(error, m_path, "cannot flush");
+    }
+    return true;
+}
+
+std::int64_t PartFile::size() const {
+    struct stat st {};
+    if (m_fd < 0 || ::fstat(m_fd, &st) != 0) {
+        return -1;
+    }
+    return static_cast<std::int64_t>(st.st_size);
+}
+
+void PartFile::close() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+        m_fd = -1;
+    }
+}
+
+bool writeFileAtomically(const std::filesystem::path& path, const std::string& content,
+                         IoError* error) {
+    std::filesystem::path tmp = path;
+    tmp += ".tmp";
+    PartFile file;
+    if (!file.open(tmp, true, error) || !file.writeAt(0, content.data(), content.size(), error) ||
+        !file.sync(error)) {
+        file.close();
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    file.close();
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        fail(error, path, "cannot replace");
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    // Make the rename itself durable.
+    const int dirFd =
+        ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (dirFd >= 0) {
+        ::fsync(dirFd);
+        ::close(dirFd);
+    }
+    return true;
+}
+
+} // namespace maria2::io

@@ -1,0 +1,106 @@
+#include "core/log/Log.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <memory>
+#include <vector>
+
+namespace maria2::log {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+spdlog::level::level_enum toLevel(std::string_view name) {
+    if (name.empty()) {
+        return spdlog::level::info;
+    }
+    return spdlog::level::from_str(std::string(name));
+}
+
+} // namespace
+
+bool isSecretHeader(std::string_view name) {
+    static constexpr std::array<std::string_view, 5> kSecret{"authorization", "proxy-authorization",
+                                                             "cookie", "set-cookie", "x-api-key"};
+    return std::any_of(kSecret.begin(), kSecret.end(),
+                       [&](std::string_view s) { return iequals(s, name); });
+}
+
+std::string redactHeader(std::string_view line) {
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) {
+        return std::string(line);
+    }
+    std::string_view name = line.substr(0, colon);
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) {
+        name.remove_suffix(1);
+    }
+    if (!isSecretHeader(name)) {
+        return std::string(line);
+    }
+    std::string_view ending;
+    if (line.size() >= 2 && line.substr(line.size() - 2) == "\r\n") {
+        ending = "\r\n";
+    } else if (!line.empty() && line.back() == '\n') {
+        ending = "\n";
+    }
+    return std::string(line.substr(0, colon + 1)) + " ***" + std::string(ending);
+}
+
+bool isValidLevel(std::string_view level) {
+    static constexpr std::array<std::string_view, 6> kLevels{"trace", "debug", "info",
+                                                             "warn",  "error", "off"};
+    return std::find(kLevels.begin(), kLevels.end(), level) != kLevels.end();
+}
+
+void init(const LogSetup& setup) {
+    std::vector<spdlog::sink_ptr> sinks;
+    const auto fileLevel = toLevel(setup.level);
+    const auto consoleLevel = setup.consoleLevel.empty() ? fileLevel : toLevel(setup.consoleLevel);
+    try {
+        if (!setup.rotatingFile.empty()) {
+            auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+                setup.rotatingFile, setup.maxFileSizeBytes, setup.maxFiles);
+            sink->set_level(fileLevel);
+            sinks.push_back(sink);
+        }
+        if (!setup.extraFile.empty()) {
+            spdlog::sink_ptr sink;
+            if (setup.extraFile == "-") {
+                sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+            } else {
+                sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(setup.extraFile);
+            }
+            sink->set_level(fileLevel);
+            sinks.push_back(sink);
+        }
+    } catch (const spdlog::spdlog_ex& e) {
+        throw std::runtime_error(std::string("cannot open log file: ") + e.what());
+    }
+    if (setup.console) {
+        auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        sink->set_level(consoleLevel);
+        sink->set_pattern("%^[%l]%$ %v");
+        sinks.push_back(sink);
+    }
+    auto logger = std::make_shared<spdlog::logger>("maria2", sinks.begin(), sinks.end());
+    logger->set_level(std::min(fileLevel, consoleLevel));
+    logger->flush_on(spdlog::level::warn);
+    if (auto old = spdlog::default_logger()) {
+        old->flush();
+    }
+    spdlog::set_default_logger(logger);
+}
+
+} // namespace maria2::log

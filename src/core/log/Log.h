@@ -1,0 +1,35 @@
+#pragma once
+// Logging set-up (spdlog) and the redaction every logged header or URL goes through:
+// Authorization, cookies and proxy passwords never reach a log.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace maria2::log {
+
+// "Authorization: Basic abc" -> "Authorization: ***". Also Proxy-Authorization, Cookie,
+// Set-Cookie; case-insensitive; keeps the line ending. Other lines are returned unchanged.
+std::string redactHeader(std::string_view line);
+
+// True for header names whose value is a secret.
+bool isSecretHeader(std::string_view name);
+
+struct LogSetup {
+    std::string level = "info"; // file log level: trace|debug|info|warn|error|off
+    std::string rotatingFile;   // empty = no file log
+    std::size_t maxFileSizeBytes = 5u << 20;
+    std::size_t maxFiles = 3;
+    bool console = false;     // stderr
+    std::string consoleLevel; // empty = level
+    std::string extraFile;    // a plain file (maria2c -l FILE); "-" = stdout
+};
+
+// Replaces spdlog's default logger with one writing to the configured sinks. Safe to call
+// again (the previous logger is flushed and dropped). Throws std::runtime_error naming the
+// file when a log file cannot be opened.
+void init(const LogSetup& setup);
+
+// Parses a level name; returns false for an unknown one.
+bool isValidLevel(std::string_view level);
+
+} // namespace maria2::log

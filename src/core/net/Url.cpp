@@ -1,0 +1,123 @@
+#include "core/net/Url.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <memory>
+
+namespace maria2::net {
+namespace {
+
+struct UrlDeleter {
+    void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
+
+std::optional<std::string> getPart(CURLU* u, CURLUPart part, unsigned flags = 0) {
+    char* out = nullptr;
+    if (curl_url_get(u, part, &out, flags) != CURLUE_OK || out == nullptr) {
+        return std::nullopt;
+    }
+    std::string value(out);
+    curl_free(out);
+    return value;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+} // namespace
+
+bool isSupportedScheme(std::string_view scheme) {
+    static constexpr std::array<std::string_view, 4> kSchemes{"http", "https", "ftp", "ftps"};
+    const std::string s = lower(std::string(scheme));
+    return std::find(kSchemes.begin(), kSchemes.end(), s) != kSchemes.end();
+}
+
+std::string schemeOf(std::string_view url) {
+    const auto pos = url.find("://");
+    if (pos == std::string_view::npos) {
+        return {};
+    }
+    return lower(std::string(url.substr(0, pos)));
+}
+
+std::optional<ParsedUrl> parseUrl(std::string_view input, std::string* error) {
+    auto fail = [&](const std::string& why) -> std::optional<ParsedUrl> {
+        if (error != nullptr) {
+            *error = "invalid URL '" + redactUrl(input) + "': " + why;
+        }
+        return std::nullopt;
+    };
+    // Trim surrounding white space: pasted URLs often carry it.
+    while (!input.empty() && std::isspace(static_cast<unsigned char>(input.front()))) {
+        input.remove_prefix(1);
+    }
+    while (!input.empty() && std::isspace(static_cast<unsigned char>(input.back()))) {
+        input.remove_suffix(1);
+    }
+    if (input.empty()) {
+        return fail("empty");
+    }
+    const std::string given(input);
+    if (const std::string scheme = schemeOf(given); !scheme.empty() && !isSupportedScheme(scheme)) {
+        return fail("unsupported scheme '" + scheme + "' (use http, https, ftp or ftps)");
+    }
+    UrlHandle u(curl_url());
+    if (!u) {
+        return fail("out of memory");
+    }
+    // GUESS_SCHEME: "example.com/f.zip" is what people paste. URLENCODE: spaces and
+    // non-ASCII in pasted URLs are encoded rather than rejected.
+    const CURLUcode rc =
+        curl_url_set(u.get(), CURLUPART_URL, given.c_str(),
+                     CURLU_GUESS_SCHEME | CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME);
+    if (rc != CURLUE_OK) {
+        return fail(curl_url_strerror(rc));
+    }
+    ParsedUrl parsed;
+    parsed.scheme = lower(getPart(u.get(), CURLUPART_SCHEME).value_or(""));
+    if (!isSupportedScheme(parsed.scheme)) {
+        return fail("unsupported scheme '" + parsed.scheme + "' (use http, https, ftp or ftps)");
+    }
+    parsed.host = getPart(u.get(), CURLUPART_HOST).value_or("");
+    if (parsed.host.empty()) {
+        return fail("no host");
+    }
+    auto full = getPart(u.get(), CURLUPART_URL);
+    if (!full) {
+        return fail("cannot be normalised");
+    }
+    parsed.url = *full;
+    return parsed;
+}
+
+std::string redactUrl(std::string_view url) {
+    UrlHandle u(curl_url());
+    const std::string given(url);
+    if (u && curl_url_set(u.get(), CURLUPART_URL, given.c_str(), CURLU_NON_SUPPORT_SCHEME) ==
+                 CURLUE_OK) {
+        if (getPart(u.get(), CURLUPART_PASSWORD)) {
+            curl_url_set(u.get(), CURLUPART_PASSWORD, "***", 0);
+            if (auto full = getPart(u.get(), CURLUPART_URL)) {
+                return *full;
+            }
+        } else {
+            return given;
+        }
+    }
+    // Not parseable: mask any userinfo by hand so nothing secret slips through.
+    const auto start = given.find("://");
+    const auto at = given.rfind('@');
+    if (start != std::string::npos && at != std::string::npos && at > start + 3) {
+        return given.substr(0, start + 3) + "***" + given.substr(at);
+    }
+    return given;
+}
+
+} // namespace maria2::net

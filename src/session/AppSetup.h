@@ -1,0 +1,31 @@
+#pragma once
+// Start-up chores both front ends share: where config and logs live on this platform,
+// loading the layered configuration, and starting the logs.
+#include "core/config/Config.h"
+
+#include <QString>
+
+namespace maria2::app {
+
+// The user's config file: <QStandardPaths::AppConfigLocation>/maria2.json
+// (Linux ~/.config/maria2/maria2.json).
+QString userConfigPath();
+// The rotating log file: <QStandardPaths::AppDataLocation>/logs/maria2.log.
+QString logFilePath();
+// The platform's Downloads folder (fallback: home).
+QString defaultDownloadDirectory();
+
+// Built-in defaults, then the user file if present, then confPath (must exist) if non-empty.
+// Throws ConfigError with a message naming the file, key and value. Fills an empty
+// Download.Directory with defaultDownloadDirectory().
+ConfigLoadResult loadConfig(const QString& confPath = {});
+
+struct LogOptions {
+    bool toConsole = false; // maria2c: log lines to stderr
+    QString consoleLevel;   // empty = config level
+    QString extraFile;      // -l FILE (in addition to the rotating app log)
+};
+// Starts spdlog (rotating file in logFilePath() when Logging.File is on). Safe to call again.
+void initLogging(const Config& config, const LogOptions& options = {});
+
+} // namespace maria2::app
