@@ -272,6 +272,12 @@ std::optional<std::vector<std::string>> readInputFile(const std::string& path, s
         }
         uris.push_back(t);
     }
+    if (in.bad()) { // a read error, e.g. the path is a directory: not "no URIs"
+        if (error != nullptr) {
+            *error = "cannot read input file '" + path + "'";
+        }
+        return std::nullopt;
+    }
     return uris;
 }
 

@@ -128,8 +128,8 @@ TEST(ContentDisposition, ExtendedWinsRegardlessOfOrder) {
 
 TEST(ContentDisposition, UnusableExtendedFallsBackToFilename) {
     // Unknown charset, no quotes, bad escape, invalid UTF-8, empty value.
-    for (const char* ext : {"KOI8-R''abc", "abc.txt", "UTF-8''bad%zz", "UTF-8''trunc%4",
-                            "UTF-8''%FF%FE", "UTF-8''"}) {
+    for (const char* ext : {"KOI8-R''abc", "abc.txt", "UTF-8''bad%zz", "UTF-8''half%4zx",
+                            "UTF-8''trunc%4", "UTF-8''%FF%FE", "UTF-8''"}) {
         SCOPED_TRACE(ext);
         EXPECT_EQ(
             parseContentDisposition("attachment; filename*="s + ext + "; filename=\"fb.txt\""),

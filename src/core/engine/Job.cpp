@@ -385,7 +385,13 @@ bool Job::chooseName() {
         std::error_code ec;
         return fs::exists(p, ec) || fs::exists(io::partPathFor(p), ec);
     };
-    m_finalPath = naming::uniquePath(m_dir, name, taken);
+    try {
+        m_finalPath = naming::uniquePath(m_dir, name, taken);
+    } catch (const std::exception& e) { // every "name (N)" taken: never throw through curl
+        m_abort = Abort::Local;
+        m_abortMessage = e.what();
+        return false;
+    }
     if (!naming::isInside(m_dir, m_finalPath)) {
         m_abort = Abort::Local;
         m_abortMessage = "refusing to write outside the download folder: " + m_finalPath.string();
@@ -543,7 +549,12 @@ void Job::complete() {
             return m_host.isPathReserved(p) || fs::exists(p, e);
         };
         m_host.releasePath(old);
-        m_finalPath = naming::uniquePath(m_dir, m_finalPath.filename().string(), taken);
+        try {
+            m_finalPath = naming::uniquePath(m_dir, m_finalPath.filename().string(), taken);
+        } catch (const std::exception& e) {
+            fail(ErrorCode::FileExists, e.what());
+            return;
+        }
         m_host.reservePath(m_finalPath, m_id);
     }
     fs::rename(m_partPath, m_finalPath, ec);

@@ -43,9 +43,13 @@ std::optional<ControlData> decodeControl(const std::string& text, std::string* e
     if (j.is_discarded() || !j.is_object()) {
         return fail("not a MAria2 control file (malformed JSON)");
     }
-    const auto version = j.value("version", 0);
-    if (version != ControlData::kVersion) {
-        return fail("unsupported control file version " + std::to_string(version));
+    // Not j.value("version", 0): that throws when "version" is not a number.
+    const auto version = j.find("version");
+    if (version == j.end()) {
+        return fail("not a MAria2 control file (no \"version\")");
+    }
+    if (!version->is_number_integer() || version->get<std::int64_t>() != ControlData::kVersion) {
+        return fail("unsupported control file version " + version->dump());
     }
     try {
         ControlData d;

@@ -149,6 +149,7 @@ std::optional<std::string> decodeExtValue(std::string_view v) {
 }
 
 using DispositionParam = std::pair<std::string, std::string>; // name, value
+
 // Splits `type; name=value; name="quoted; value"` into parameters. Items without '=' (the
 // disposition type, or junk) are skipped. An unterminated quoted-string ends the parse.
 std::vector<DispositionParam> splitParams(std::string_view s) {
@@ -170,9 +171,7 @@ std::vector<DispositionParam> splitParams(std::string_view s) {
         while (i < s.size() && isOws(s[i]))
             ++i;
         if (name.empty() || i >= s.size() || s[i] != '=') {
-            if (i == nameStart && i < s.size() && s[i] != ';')
-                ++i; // a stray non-token character: make progress
-            skipToNextItem();
+            skipToNextItem(); // always makes progress: s[i] is not OWS or ';' here
             continue;
         }
         ++i; // '='

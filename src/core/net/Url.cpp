@@ -31,6 +31,31 @@ std::string lower(std::string s) {
     return s;
 }
 
+// A dotted host name ("example.com"), "localhost", an IPv4 address or a bracketed IPv6
+// address, with no user info in front of it.
+bool looksLikeHostName(const std::string& host, const std::string& given) {
+    const auto firstSlash = given.find('/');
+    if (given.substr(0, firstSlash).find('@') != std::string::npos) {
+        return false;
+    }
+    if (host == "localhost" || (host.size() > 2 && host.front() == '[')) {
+        return true;
+    }
+    bool dot = false;
+    for (std::size_t i = 0; i < host.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(host[i]);
+        if (c == '.') {
+            if (i == 0 || i + 1 == host.size() || host[i - 1] == '.') {
+                return false;
+            }
+            dot = true;
+        } else if (!std::isalnum(c) && c != '-' && c < 0x80) {
+            return false;
+        }
+    }
+    return dot;
+}
+
 } // namespace
 
 bool isSupportedScheme(std::string_view scheme) {
@@ -88,6 +113,11 @@ std::optional<ParsedUrl> parseUrl(std::string_view input, std::string* error) {
     parsed.host = getPart(u.get(), CURLUPART_HOST).value_or("");
     if (parsed.host.empty()) {
         return fail("no host");
+    }
+    if (given.find("://") == std::string::npos && !looksLikeHostName(parsed.host, given)) {
+        // Without a scheme, curl guesses http for almost anything; only accept text that
+        // plainly starts with a host name, so "mailto:x@y" or "%%%" are not taken for URLs.
+        return fail("not a URL (give it a scheme such as https://)");
     }
     auto full = getPart(u.get(), CURLUPART_URL);
     if (!full) {

@@ -132,7 +132,10 @@ RetryDecision RetryPolicy::decide(const AttemptOutcome& outcome, int attemptsSoF
     d.delay =
         outcome.madeProgress ? std::chrono::milliseconds(0) : backoff(attemptsSoFar, jitter01);
     if (outcome.retryAfterSeconds > 0) {
-        const auto asked = std::chrono::milliseconds(outcome.retryAfterSeconds * 1000);
+        // The value comes from the server: clamp before scaling so a huge one cannot overflow.
+        const std::int64_t seconds =
+            std::min<std::int64_t>(outcome.retryAfterSeconds, m_settings.maxDelayMs / 1000 + 1);
+        const auto asked = std::chrono::milliseconds(seconds * 1000);
         d.delay =
             std::min(std::max(d.delay, asked), std::chrono::milliseconds(m_settings.maxDelayMs));
     }

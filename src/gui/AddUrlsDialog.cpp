@@ -1,0 +1,178 @@
+#include "AddUrlsDialog.h"
+
+#include "ui_AddUrlsDialog.h"
+
+#include <QClipboard>
+#include <QDir>
+#include <QFileDialog>
+#include <QGuiApplication>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QUrl>
+
+namespace maria2::gui {
+
+namespace {
+
+QString expandHome(const QString& path) {
+    if (path == QLatin1String("~") || path.startsWith(QLatin1String("~/")))
+        return QDir::homePath() + path.mid(1);
+    return path;
+}
+
+} // namespace
+
+AddUrlsDialog::AddUrlsDialog(const QString& defaultFolder, QWidget* parent, bool readClipboard)
+    : QDialog(parent)
+    , m_ui(std::make_unique<Ui::AddUrlsDialog>()) {
+    m_ui->setupUi(this);
+    m_ui->folderEdit->setText(QDir::toNativeSeparators(defaultFolder));
+    QPalette errorPalette = m_ui->errorLabel->palette();
+    errorPalette.setColor(QPalette::WindowText, QColor(0xc0, 0x39, 0x2b));
+    m_ui->errorLabel->setPalette(errorPalette);
+    m_ui->errorLabel->hide();
+
+    connect(m_ui->urlsEdit, &QPlainTextEdit::textChanged, this, &AddUrlsDialog::validate);
+    connect(m_ui->folderEdit, &QLineEdit::textChanged, this, &AddUrlsDialog::validate);
+    connect(m_ui->fileNameEdit, &QLineEdit::textChanged, this, &AddUrlsDialog::validate);
+    connect(m_ui->browseButton, &QPushButton::clicked, this, &AddUrlsDialog::browse);
+
+    if (readClipboard) {
+        if (const QClipboard* clipboard = QGuiApplication::clipboard()) {
+            const QStringList found = urlsInText(clipboard->text());
+            if (!found.isEmpty())
+                m_ui->urlsEdit->setPlainText(found.join(QLatin1Char('\n')) + QLatin1Char('\n'));
+        }
+    }
+    validate();
+    m_ui->urlsEdit->setFocus();
+    m_ui->urlsEdit->moveCursor(QTextCursor::End);
+}
+
+AddUrlsDialog::~AddUrlsDialog() = default;
+
+bool AddUrlsDialog::isSupportedUrl(const QString& text) {
+    const QUrl url(text.trimmed(), QUrl::StrictMode);
+    if (!url.isValid() || url.host().isEmpty())
+        return false;
+    const QString scheme = url.scheme().toLower();
+    return scheme == QLatin1String("http") || scheme == QLatin1String("https") ||
+           scheme == QLatin1String("ftp") || scheme == QLatin1String("ftps");
+}
+
+QStringList AddUrlsDialog::urlsInText(const QString& text) {
+    static const QRegularExpression whitespace(QStringLiteral("\\s+"));
+    QStringList found;
+    for (QString word : text.split(whitespace, Qt::SkipEmptyParts)) {
+        // Prose wraps links in quotes and brackets and ends sentences after them.
+        while (!word.isEmpty() && QStringLiteral("<([\"'").contains(word.front()))
+            word.remove(0, 1);
+        while (!word.isEmpty() && QStringLiteral(".,;:!?>)]\"'").contains(word.back()))
+            word.chop(1);
+        if (isSupportedUrl(word) && !found.contains(word))
+            found.append(word);
+    }
+    return found;
+}
+
+void AddUrlsDialog::validate() {
+    m_urls.clear();
+    QStringList problems;
+    int invalidCount = 0;
+    const QStringList lines = m_ui->urlsEdit->toPlainText().split(QLatin1Char('\n'));
+    for (int i = 0; i < lines.size(); ++i) {
+        const QString line = lines.at(i).trimmed();
+        if (line.isEmpty())
+            continue;
+        if (isSupportedUrl(line)) {
+            m_urls.append(line);
+            continue;
+        }
+        // Name the first few bad lines; a pasted page of junk need not be listed whole.
+        if (++invalidCount <= 3) {
+            problems.append(tr("Line %1 is not an http, https, ftp or ftps URL: \u201c%2\u201d")
+                                .arg(i + 1)
+                                .arg(line.left(80)));
+        }
+    }
+    if (invalidCount > 3)
+        problems.append(tr("\u2026and %n more invalid line(s).", nullptr, invalidCount - 3));
+
+    const bool single = m_urls.size() == 1 && invalidCount == 0;
+    m_ui->fileNameEdit->setEnabled(single);
+    m_ui->fileNameLabel->setEnabled(single);
+    const QString fileName = m_ui->fileNameEdit->text().trimmed();
+    if (single && (fileName.contains(QLatin1Char('/')) || fileName.contains(QLatin1Char('\\')) ||
+                   fileName == QLatin1String(".") || fileName == QLatin1String(".."))) {
+        problems.append(tr("The file name must be a plain name, without folders."));
+    }
+    const bool folderMissing = m_ui->folderEdit->text().trimmed().isEmpty();
+    if (folderMissing && !m_urls.isEmpty())
+        problems.append(tr("Choose a folder to save to."));
+
+    m_valid = !m_urls.isEmpty() && problems.isEmpty() && !folderMissing;
+    m_ui->errorLabel->setText(problems.join(QLatin1Char('\n')));
+    m_ui->errorLabel->setVisible(!problems.isEmpty());
+    if (QPushButton* ok = m_ui->buttonBox->button(QDialogButtonBox::Ok)) {
+        ok->setEnabled(m_valid);
+        ok->setText(m_urls.size() > 1 ? tr("&Add %n Downloads", nullptr, int(m_urls.size()))
+                                      : tr("&Add Download"));
+    }
+}
+
+void AddUrlsDialog::browse() {
+    const QString chosen = QFileDialog::getExistingDirectory(
+        this, tr("Save Downloads To"), expandHome(m_ui->folderEdit->text().trimmed()));
+    if (!chosen.isEmpty())
+        m_ui->folderEdit->setText(QDir::toNativeSeparators(chosen));
+}
+
+QList<maria2::DownloadRequest> AddUrlsDialog::requests() const {
+    QList<DownloadRequest> out;
+    if (!m_valid)
+        return out;
+    const QString folder = targetFolder();
+    const QString fileName = m_ui->fileNameEdit->text().trimmed();
+    const bool startNow = m_ui->startNowCheck->isChecked();
+    for (const QString& text : m_urls) {
+        DownloadRequest request;
+        request.url = QUrl(text, QUrl::StrictMode).toEncoded().toStdString();
+        request.directory = folder.toStdString();
+        if (m_urls.size() == 1)
+            request.fileName = fileName.toStdString();
+        request.startPaused = !startNow;
+        out.append(request);
+    }
+    return out;
+}
+
+void AddUrlsDialog::setUrlsText(const QString& text) {
+    m_ui->urlsEdit->setPlainText(text);
+}
+
+QString AddUrlsDialog::urlsText() const {
+    return m_ui->urlsEdit->toPlainText();
+}
+
+void AddUrlsDialog::setTargetFolder(const QString& folder) {
+    m_ui->folderEdit->setText(QDir::toNativeSeparators(folder));
+}
+
+QString AddUrlsDialog::targetFolder() const {
+    return QDir::cleanPath(
+        expandHome(QDir::fromNativeSeparators(m_ui->folderEdit->text().trimmed())));
+}
+
+void AddUrlsDialog::setFileName(const QString& name) {
+    m_ui->fileNameEdit->setText(name);
+}
+
+void AddUrlsDialog::setStartNow(bool startNow) {
+    m_ui->startNowCheck->setChecked(startNow);
+}
+
+QString AddUrlsDialog::problemText() const {
+    return m_ui->errorLabel->text();
+}
+
+} // namespace maria2::gui

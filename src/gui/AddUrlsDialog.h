@@ -1,0 +1,53 @@
+#pragma once
+// AddUrlsDialog: asks for one or more URLs, a target folder, an optional file name and
+// whether to start at once; turns them into DownloadRequests. The form is ui/AddUrlsDialog.ui.
+#include "core/engine/DownloadTypes.h"
+
+#include <QDialog>
+#include <QList>
+#include <QStringList>
+#include <memory>
+
+namespace Ui {
+class AddUrlsDialog;
+}
+
+namespace maria2::gui {
+
+class AddUrlsDialog final : public QDialog {
+    Q_OBJECT
+public:
+    // readClipboard: pre-fill the URL box with the URLs found in the clipboard text.
+    explicit AddUrlsDialog(const QString& defaultFolder, QWidget* parent = nullptr,
+                           bool readClipboard = true);
+    ~AddUrlsDialog() override;
+
+    // One request per valid URL line; empty while the input is not valid.
+    QList<maria2::DownloadRequest> requests() const;
+
+    void setUrlsText(const QString& text);
+    QString urlsText() const;
+    void setTargetFolder(const QString& folder);
+    QString targetFolder() const;
+    void setFileName(const QString& name);
+    void setStartNow(bool startNow);
+
+    bool isInputValid() const { return m_valid; }
+    QString problemText() const;                // what the error label says; empty when all is well
+    QStringList urls() const { return m_urls; } // the valid URLs, in order
+
+    // The http/https/ftp/ftps URLs in free text (whitespace separated), in order.
+    static QStringList urlsInText(const QString& text);
+    static bool isSupportedUrl(const QString& text);
+
+private slots:
+    void validate();
+    void browse();
+
+private:
+    std::unique_ptr<Ui::AddUrlsDialog> m_ui;
+    QStringList m_urls;
+    bool m_valid = false;
+};
+
+} // namespace maria2::gui

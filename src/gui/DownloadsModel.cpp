@@ -1,0 +1,529 @@
+#include "DownloadsModel.h"
+
+#include "session/Session.h"
+
+#include <QFileIconProvider>
+#include <QFileInfo>
+#include <QMimeDatabase>
+#include <QUrl>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace maria2::gui {
+
+namespace {
+
+constexpr unsigned columnBit(int column) {
+    return 1u << column;
+}
+constexpr unsigned allColumns = (1u << DownloadsModel::ColumnCount) - 1;
+
+// Columns a progress tick can touch: a state change repaints the whole row anyway.
+bool speedShown(DownloadState state) {
+    return state == DownloadState::Downloading;
+}
+
+} // namespace
+
+DownloadsModel::DownloadsModel(QObject* parent)
+    : QAbstractTableModel(parent) {
+    m_clock.start();
+    // The retry countdown is the only text that changes without a snapshot: one coarse
+    // tick per second, running only while some row is waiting to retry.
+    m_retryTicker.setInterval(1000);
+    m_retryTicker.setTimerType(Qt::CoarseTimer);
+    connect(&m_retryTicker, &QTimer::timeout, this, &DownloadsModel::tickRetryCountdown);
+}
+
+void DownloadsModel::attach(maria2::Session* session) {
+    if (m_session)
+        disconnect(m_session, nullptr, this, nullptr);
+    m_session = session;
+
+    beginResetModel();
+    m_rows.clear();
+    if (session) {
+        const QList<DownloadSnapshot> all = session->downloads();
+        m_rows.reserve(all.size());
+        for (const DownloadSnapshot& s : all) {
+            if (s.state == DownloadState::Removed)
+                continue;
+            Row row;
+            store(row, s);
+            m_rows.append(row);
+        }
+    }
+    rebuildRowIndex(0);
+    endResetModel();
+
+    if (session) {
+        connect(session, &Session::downloadAdded, this, &DownloadsModel::addDownload);
+        connect(session, &Session::downloadStateChanged, this, &DownloadsModel::updateDownload);
+        connect(session, &Session::progress, this, &DownloadsModel::applyProgress);
+        connect(session, &Session::downloadRemoved, this, &DownloadsModel::removeDownload);
+    }
+    recomputeTotals();
+    updateRetryTicker();
+    emit totalsChanged();
+}
+
+int DownloadsModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int DownloadsModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant DownloadsModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row& r = m_rows.at(index.row());
+    const DownloadSnapshot& s = r.snap;
+    const int column = index.column();
+
+    switch (role) {
+    case Qt::DisplayRole:
+        return displayData(r, column);
+    case RawValueRole:
+        return rawData(s, column);
+    case IdRole:
+        return QVariant::fromValue<qulonglong>(s.id);
+    case StateRole:
+        return int(s.state);
+    case FilePathRole:
+        return QString::fromStdString(s.filePath);
+    case DirectoryRole:
+        return QString::fromStdString(s.directory);
+    case Qt::DecorationRole:
+        if (column == Name)
+            return iconFor(s);
+        return {};
+    case Qt::TextAlignmentRole:
+        if (column == Size || column == Speed || column == Eta)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        if (column == Progress)
+            return int(Qt::AlignCenter);
+        return int(Qt::AlignLeft | Qt::AlignVCenter);
+    case Qt::ToolTipRole:
+        if (column == Name) {
+            QString tip = QString::fromStdString(s.url);
+            if (!s.filePath.empty())
+                tip += QLatin1Char('\n') + QString::fromStdString(s.filePath);
+            return tip;
+        }
+        if (column == Status && !s.errorMessage.empty())
+            return QString::fromStdString(s.errorMessage);
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant DownloadsModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    if (role == Qt::TextAlignmentRole) {
+        if (section == Size || section == Speed || section == Eta)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return int(Qt::AlignLeft | Qt::AlignVCenter);
+    }
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (Column(section)) {
+    case Name:
+        return tr("Name");
+    case Size:
+        return tr("Size");
+    case Progress:
+        return tr("Progress");
+    case Speed:
+        return tr("Speed");
+    case Eta:
+        return tr("ETA");
+    case Status:
+        return tr("Status");
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+QVariant DownloadsModel::displayData(const Row& r, int column) const {
+    const DownloadSnapshot& s = r.snap;
+    switch (Column(column)) {
+    case Name:
+        return displayName(s);
+    case Size:
+        return s.totalBytes >= 0 ? formatSize(double(s.totalBytes)) : tr("Unknown");
+    case Progress: {
+        const int pm = permille(s);
+        if (pm < 0)
+            return formatSize(double(s.doneBytes));
+        return QStringLiteral("%1%").arg(pm / 10.0, 0, 'f', 1);
+    }
+    case Speed:
+        return speedShown(s.state) ? formatSpeed(s.speedBytesPerSec) : QString();
+    case Eta:
+        if (!speedShown(s.state))
+            return QString();
+        return s.etaSeconds >= 0 ? formatEta(s.etaSeconds) : QStringLiteral("\u221e");
+    case Status:
+        switch (s.state) {
+        case DownloadState::Failed: {
+            const QString why = s.errorMessage.empty() ? QString::fromUtf8(describe(s.error))
+                                                       : QString::fromStdString(s.errorMessage);
+            return tr("Failed: %1").arg(why);
+        }
+        case DownloadState::Retrying: {
+            if (r.retryAtMs < 0)
+                return tr("Retrying (attempt %1)").arg(s.attempt + 1);
+            const qint64 leftMs = std::max<qint64>(0, r.retryAtMs - m_clock.elapsed());
+            return tr("Retrying in %1 (attempt %2)")
+                .arg(formatEta(std::ceil(double(leftMs) / 1000.0)))
+                .arg(s.attempt + 1);
+        }
+        default:
+            return stateName(s.state);
+        }
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+QVariant DownloadsModel::rawData(const DownloadSnapshot& s, int column) const {
+    switch (Column(column)) {
+    case Name:
+        return displayName(s);
+    case Size:
+        return qlonglong(s.totalBytes);
+    case Progress:
+        return permille(s);
+    case Speed:
+        return speedShown(s.state) ? s.speedBytesPerSec : 0.0;
+    case Eta:
+        // Unknown (or not running) sorts after every real estimate.
+        if (!speedShown(s.state) || s.etaSeconds < 0)
+            return std::numeric_limits<double>::infinity();
+        return s.etaSeconds;
+    case Status:
+        return int(s.state);
+    case ColumnCount:
+        break;
+    }
+    return {};
+}
+
+QString DownloadsModel::displayName(const DownloadSnapshot& s) {
+    if (!s.fileName.empty())
+        return QString::fromStdString(s.fileName);
+    const QUrl url(QString::fromStdString(s.url));
+    const QString fromUrl = url.fileName();
+    return fromUrl.isEmpty() ? QString::fromStdString(s.url) : fromUrl;
+}
+
+QIcon DownloadsModel::iconFor(const DownloadSnapshot& s) const {
+    const QString suffix = QFileInfo(displayName(s)).suffix().toLower();
+    auto it = m_iconBySuffix.constFind(suffix);
+    if (it != m_iconBySuffix.constEnd())
+        return *it;
+
+    QIcon icon;
+    if (!suffix.isEmpty()) {
+        static const QMimeDatabase mimeDb;
+        const QMimeType mime =
+            mimeDb.mimeTypeForFile(QStringLiteral("x.") + suffix, QMimeDatabase::MatchExtension);
+        icon = QIcon::fromTheme(mime.iconName());
+        if (icon.isNull())
+            icon = QIcon::fromTheme(mime.genericIconName());
+    }
+    if (icon.isNull())
+        icon = QFileIconProvider().icon(QFileIconProvider::File);
+    m_iconBySuffix.insert(suffix, icon);
+    return icon;
+}
+
+QString DownloadsModel::formatSize(double bytes) {
+    if (bytes < 1024.0)
+        return tr("%1 B").arg(qint64(std::max(0.0, bytes)));
+    static const char* const units[] = {QT_TR_NOOP("%1 KiB"), QT_TR_NOOP("%1 MiB"),
+                                        QT_TR_NOOP("%1 GiB"), QT_TR_NOOP("%1 TiB"),
+                                        QT_TR_NOOP("%1 PiB")};
+    int unit = -1;
+    double value = bytes;
+    while (value >= 1024.0 && unit + 1 < int(std::size(units))) {
+        value /= 1024.0;
+        ++unit;
+    }
+    // 1023.96 KiB would print as "1024.0 KiB": promote to the next unit instead.
+    if (value >= 1023.95 && unit + 1 < int(std::size(units))) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return tr(units[unit]).arg(value, 0, 'f', 1);
+}
+
+QString DownloadsModel::formatSpeed(double bytesPerSec) {
+    return tr("%1/s").arg(formatSize(bytesPerSec));
+}
+
+QString DownloadsModel::formatEta(double seconds) {
+    if (seconds < 0 || !std::isfinite(seconds))
+        return QStringLiteral("\u221e");
+    const qint64 total = qint64(std::llround(seconds));
+    const auto two = [](qint64 v) {
+        return QStringLiteral("%1").arg(v, 2, 10, QLatin1Char('0'));
+    };
+    if (total < 60)
+        return tr("%1s").arg(total);
+    if (total < 3600)
+        return tr("%1m %2s").arg(total / 60).arg(two(total % 60));
+    if (total < 86400)
+        return tr("%1h %2m").arg(total / 3600).arg(two(total % 3600 / 60));
+    return tr("%1d %2h").arg(total / 86400).arg(two(total % 86400 / 3600));
+}
+
+QString DownloadsModel::stateName(DownloadState state) {
+    switch (state) {
+    case DownloadState::Queued:
+        return tr("Queued");
+    case DownloadState::Connecting:
+        return tr("Connecting");
+    case DownloadState::Downloading:
+        return tr("Downloading");
+    case DownloadState::Retrying:
+        return tr("Retrying");
+    case DownloadState::Paused:
+        return tr("Paused");
+    case DownloadState::Completed:
+        return tr("Completed");
+    case DownloadState::Failed:
+        return tr("Failed");
+    case DownloadState::Removed:
+        return tr("Removed");
+    }
+    return QString::fromUtf8(toString(state));
+}
+
+int DownloadsModel::permille(const DownloadSnapshot& s) {
+    if (s.state == DownloadState::Completed)
+        return 1000;
+    if (s.totalBytes < 0)
+        return -1;
+    if (s.totalBytes == 0)
+        return 0;
+    const double f =
+        double(std::clamp<std::int64_t>(s.doneBytes, 0, s.totalBytes)) / double(s.totalBytes);
+    return int(f * 1000.0); // floor: never show 100% before the last byte
+}
+
+unsigned DownloadsModel::changedColumns(const DownloadSnapshot& a, const DownloadSnapshot& b) {
+    if (a.state != b.state)
+        return allColumns;
+    unsigned mask = 0;
+    if (a.fileName != b.fileName || a.url != b.url)
+        mask |= columnBit(Name);
+    if (a.totalBytes != b.totalBytes)
+        mask |= columnBit(Size) | columnBit(Progress);
+    if (permille(a) != permille(b) || (b.totalBytes < 0 && a.doneBytes != b.doneBytes))
+        mask |= columnBit(Progress);
+    if (speedShown(b.state) && a.speedBytesPerSec != b.speedBytesPerSec)
+        mask |= columnBit(Speed);
+    if (speedShown(b.state) && a.etaSeconds != b.etaSeconds)
+        mask |= columnBit(Eta);
+    if (a.errorMessage != b.errorMessage || a.error != b.error || a.attempt != b.attempt ||
+        (b.state == DownloadState::Retrying && a.nextRetryInMs != b.nextRetryInMs))
+        mask |= columnBit(Status);
+    return mask;
+}
+
+void DownloadsModel::store(Row& row, const DownloadSnapshot& s) {
+    row.snap = s;
+    row.retryAtMs = (s.state == DownloadState::Retrying && s.nextRetryInMs >= 0)
+                        ? m_clock.elapsed() + s.nextRetryInMs
+                        : -1;
+}
+
+void DownloadsModel::addDownload(const maria2::DownloadSnapshot& snapshot) {
+    if (snapshot.state == DownloadState::Removed)
+        return;
+    if (m_rowOf.contains(snapshot.id)) { // a late duplicate: treat it as an update
+        updateDownload(snapshot);
+        return;
+    }
+    const int row = int(m_rows.size());
+    beginInsertRows({}, row, row);
+    Row r;
+    store(r, snapshot);
+    m_rows.append(r);
+    m_rowOf.insert(snapshot.id, row);
+    endInsertRows();
+    recomputeTotals();
+    updateRetryTicker();
+    emit totalsChanged();
+}
+
+void DownloadsModel::updateDownload(const maria2::DownloadSnapshot& snapshot) {
+    if (snapshot.state == DownloadState::Removed) {
+        removeDownload(snapshot.id);
+        return;
+    }
+    const int row = rowOf(snapshot.id);
+    if (row < 0) {
+        addDownload(snapshot);
+        return;
+    }
+    store(m_rows[row], snapshot);
+    emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    recomputeTotals();
+    updateRetryTicker();
+    emit totalsChanged();
+}
+
+void DownloadsModel::applyProgress(const QList<maria2::DownloadSnapshot>& snapshots) {
+    QList<QPair<int, unsigned>> changes;
+    changes.reserve(snapshots.size());
+    bool stateChanged = false;
+    for (const DownloadSnapshot& s : snapshots) {
+        const int row = rowOf(s.id);
+        if (row < 0 || s.state == DownloadState::Removed)
+            continue; // removed meanwhile: a stale batch must not resurrect the row
+        Row& r = m_rows[row];
+        const unsigned mask = changedColumns(r.snap, s);
+        stateChanged = stateChanged || r.snap.state != s.state;
+        store(r, s);
+        if (mask != 0)
+            changes.append({row, mask});
+    }
+    emitRowSpans(std::move(changes));
+    recomputeTotals();
+    if (stateChanged)
+        updateRetryTicker();
+    emit totalsChanged();
+}
+
+void DownloadsModel::emitRowSpans(QList<QPair<int, unsigned>> changes) {
+    if (changes.isEmpty())
+        return;
+    std::sort(changes.begin(), changes.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    const auto emitSpan = [this](int first, int last, unsigned mask) {
+        int firstCol = 0;
+        while (!(mask & columnBit(firstCol)))
+            ++firstCol;
+        int lastCol = ColumnCount - 1;
+        while (!(mask & columnBit(lastCol)))
+            --lastCol;
+        emit dataChanged(index(first, firstCol), index(last, lastCol));
+    };
+
+    // Most rows changed: one signal over the whole range is cheaper than many spans.
+    if (changes.size() * 2 > m_rows.size()) {
+        unsigned mask = 0;
+        for (const auto& c : changes)
+            mask |= c.second;
+        emitSpan(changes.first().first, changes.last().first, mask);
+        return;
+    }
+    int first = changes.first().first;
+    int last = first;
+    unsigned mask = changes.first().second;
+    for (qsizetype i = 1; i < changes.size(); ++i) {
+        const auto& [row, rowMask] = changes.at(i);
+        if (row <= last + 1) {
+            last = std::max(last, row);
+            mask |= rowMask;
+            continue;
+        }
+        emitSpan(first, last, mask);
+        first = last = row;
+        mask = rowMask;
+    }
+    emitSpan(first, last, mask);
+}
+
+void DownloadsModel::removeDownload(maria2::DownloadId id) {
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    beginRemoveRows({}, row, row);
+    m_rows.removeAt(row);
+    m_rowOf.remove(id);
+    rebuildRowIndex(row);
+    endRemoveRows();
+    recomputeTotals();
+    updateRetryTicker();
+    emit totalsChanged();
+}
+
+void DownloadsModel::clear() {
+    beginResetModel();
+    m_rows.clear();
+    m_rowOf.clear();
+    endResetModel();
+    recomputeTotals();
+    updateRetryTicker();
+    emit totalsChanged();
+}
+
+void DownloadsModel::rebuildRowIndex(int fromRow) {
+    if (fromRow == 0)
+        m_rowOf.clear();
+    for (int row = fromRow; row < int(m_rows.size()); ++row)
+        m_rowOf.insert(m_rows.at(row).snap.id, row);
+}
+
+void DownloadsModel::recomputeTotals() {
+    Totals t;
+    for (const Row& r : m_rows) {
+        switch (r.snap.state) {
+        case DownloadState::Connecting:
+        case DownloadState::Downloading:
+            ++t.active;
+            t.speedBytesPerSec += r.snap.speedBytesPerSec;
+            break;
+        case DownloadState::Queued:
+        case DownloadState::Retrying:
+            ++t.queued;
+            break;
+        case DownloadState::Paused:
+            ++t.paused;
+            break;
+        case DownloadState::Completed:
+            ++t.completed;
+            break;
+        case DownloadState::Failed:
+            ++t.failed;
+            break;
+        case DownloadState::Removed:
+            break;
+        }
+    }
+    m_totals = t;
+}
+
+void DownloadsModel::updateRetryTicker() {
+    const bool anyRetrying = std::any_of(m_rows.cbegin(), m_rows.cend(), [](const Row& r) {
+        return r.snap.state == DownloadState::Retrying && r.retryAtMs >= 0;
+    });
+    if (anyRetrying && !m_retryTicker.isActive())
+        m_retryTicker.start();
+    else if (!anyRetrying)
+        m_retryTicker.stop();
+}
+
+void DownloadsModel::tickRetryCountdown() {
+    QList<QPair<int, unsigned>> changes;
+    for (int row = 0; row < int(m_rows.size()); ++row) {
+        const Row& r = m_rows.at(row);
+        if (r.snap.state == DownloadState::Retrying && r.retryAtMs >= 0)
+            changes.append({row, columnBit(Status)});
+    }
+    if (changes.isEmpty())
+        m_retryTicker.stop();
+    emitRowSpans(std::move(changes));
+}
+
+} // namespace maria2::gui

@@ -1,0 +1,109 @@
+#pragma once
+// DownloadsModel: the downloads table. One row per download, fed with value snapshots from
+// maria2::Session. Progress batches become row-span dataChanged signals, never resets.
+#include "core/engine/DownloadTypes.h"
+
+#include <QAbstractTableModel>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QIcon>
+#include <QList>
+#include <QPointer>
+#include <QString>
+#include <QTimer>
+
+namespace maria2 {
+class Session;
+}
+
+namespace maria2::gui {
+
+class DownloadsModel final : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { Name, Size, Progress, Speed, Eta, Status, ColumnCount };
+
+    enum Role {
+        // Sortable value of a cell: bytes, permille (0..1000, -1 unknown), bytes/s, seconds
+        // (+infinity when unknown, so unknown sorts last), int(DownloadState) ...
+        RawValueRole = Qt::UserRole + 1,
+        IdRole,        // qulonglong DownloadId, on every column
+        StateRole,     // int(DownloadState), on every column
+        FilePathRole,  // QString, where the finished file is / will be
+        DirectoryRole, // QString, the target folder
+    };
+
+    // Aggregates for the status bar, recomputed once per batch.
+    struct Totals {
+        double speedBytesPerSec = 0;
+        int active = 0; // connecting, downloading, retrying
+        int queued = 0;
+        int paused = 0;
+        int completed = 0;
+        int failed = 0;
+    };
+
+    explicit DownloadsModel(QObject* parent = nullptr);
+
+    // Connects to the session's signals and loads its current downloads (replaces the rows).
+    void attach(maria2::Session* session);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    int rowOf(DownloadId id) const { return m_rowOf.value(id, -1); }
+    const DownloadSnapshot& snapshotAt(int row) const { return m_rows.at(row).snap; }
+    Totals totals() const { return m_totals; }
+
+    // Formatting shared with the status bar; public so tests can pin the formats down.
+    static QString formatSize(double bytes);        // "812 B", "12.3 MiB"
+    static QString formatSpeed(double bytesPerSec); // "1.2 MiB/s"
+    static QString formatEta(double seconds);       // "45s", "1m 05s", "2h 03m", "3d 04h"
+    static QString stateName(DownloadState state);  // translated
+    static int permille(const DownloadSnapshot& s); // 0..1000, -1 when the size is unknown
+
+public slots:
+    void addDownload(const maria2::DownloadSnapshot& snapshot);
+    // A state change: the whole row may differ.
+    void updateDownload(const maria2::DownloadSnapshot& snapshot);
+    // A batch of progress: only changed cells are announced, per contiguous row span.
+    void applyProgress(const QList<maria2::DownloadSnapshot>& snapshots);
+    void removeDownload(maria2::DownloadId id);
+    void clear();
+
+signals:
+    // Once per add / state change / progress batch / removal, after the rows changed.
+    void totalsChanged();
+
+private:
+    struct Row {
+        DownloadSnapshot snap;
+        qint64 retryAtMs = -1; // on m_clock; lets the countdown tick between snapshots
+    };
+
+    void store(Row& row, const DownloadSnapshot& s);
+    void tickRetryCountdown();
+    void updateRetryTicker();
+    void emitRowSpans(QList<QPair<int, unsigned>> changes); // (row, column mask)
+    QVariant displayData(const Row& r, int column) const;
+    QVariant rawData(const DownloadSnapshot& s, int column) const;
+    QIcon iconFor(const DownloadSnapshot& s) const;
+    static QString displayName(const DownloadSnapshot& s);
+    // Bit mask of the columns whose shown or raw value differs between two snapshots.
+    static unsigned changedColumns(const DownloadSnapshot& before, const DownloadSnapshot& after);
+    void rebuildRowIndex(int fromRow);
+    void recomputeTotals();
+
+    QPointer<maria2::Session> m_session;
+    QList<Row> m_rows;
+    QHash<DownloadId, int> m_rowOf;
+    Totals m_totals;
+    QElapsedTimer m_clock;
+    QTimer m_retryTicker;
+    mutable QHash<QString, QIcon> m_iconBySuffix; // icon lookups hit the MIME db: cache them
+};
+
+} // namespace maria2::gui

@@ -1,0 +1,409 @@
+#include "MainWindow.h"
+
+#include "AddUrlsDialog.h"
+#include "DownloadsModel.h"
+#include "ProgressDelegate.h"
+#include "session/Session.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDesktopServices>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFile>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPainter>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QUrl>
+
+namespace maria2::gui {
+
+namespace {
+
+bool canStart(DownloadState s) {
+    return s == DownloadState::Paused || s == DownloadState::Failed;
+}
+
+bool canPause(DownloadState s) {
+    return s == DownloadState::Queued || s == DownloadState::Connecting ||
+           s == DownloadState::Downloading || s == DownloadState::Retrying;
+}
+
+// The icons are compiled into the maria2 executable; test binaries run without them.
+QIcon resourceIcon(const char* name) {
+    const QString path = QStringLiteral(":/icons/%1.svg").arg(QLatin1String(name));
+    return QFile::exists(path) ? QIcon(path) : QIcon();
+}
+
+// The table, plus a hint in the empty viewport so a first start does not look broken.
+class DownloadsView final : public QTableView {
+public:
+    using QTableView::QTableView;
+
+protected:
+    void paintEvent(QPaintEvent* event) override {
+        QTableView::paintEvent(event);
+        if (model() && model()->rowCount() > 0)
+            return;
+        QPainter painter(viewport());
+        painter.setPen(palette().color(QPalette::PlaceholderText));
+        painter.drawText(viewport()->rect(), Qt::AlignCenter | Qt::TextWordWrap,
+                         MainWindow::tr("No downloads yet.\nPress Ctrl+N, or drop links here."));
+    }
+};
+
+} // namespace
+
+MainWindow::MainWindow(maria2::Session* session, QWidget* parent)
+    : QMainWindow(parent)
+    , m_session(session)
+    , m_model(new DownloadsModel(this))
+    , m_proxy(new QSortFilterProxyModel(this))
+    , m_view(new DownloadsView(this))
+    , m_speedLabel(new QLabel(this))
+    , m_countsLabel(new QLabel(this)) {
+    setWindowTitle(tr("MAria2"));
+    setWindowIcon(resourceIcon("maria2"));
+    setAcceptDrops(true);
+    m_lastFolder = QString::fromStdString(session->config().download.directory);
+
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setSortRole(DownloadsModel::RawValueRole);
+    m_proxy->setSortCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setSortLocaleAware(true);
+    m_proxy->setDynamicSortFilter(true);
+
+    createActions();
+    createMenusAndToolBar();
+    setUpView();
+    setCentralWidget(m_view);
+
+    statusBar()->addWidget(m_countsLabel, 1);
+    statusBar()->addPermanentWidget(m_speedLabel);
+
+    connect(m_model, &DownloadsModel::totalsChanged, this, [this] {
+        updateStatusBar();
+        updateActions(); // a selected row may have changed state
+    });
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::updateActions);
+    connect(m_view, &QTableView::doubleClicked, this, &MainWindow::openRow);
+
+    m_model->attach(session);
+    updateStatusBar();
+    updateActions();
+    resize(1120, 620);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions() {
+    m_addAction = new QAction(resourceIcon("add"), tr("&Add URLs\u2026"), this);
+    m_addAction->setObjectName(QStringLiteral("actionAdd"));
+    m_addAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+N")));
+    m_addAction->setToolTip(tr("Add downloads (Ctrl+N)"));
+    connect(m_addAction, &QAction::triggered, this, [this] { showAddDialog(); });
+
+    m_startAction = new QAction(resourceIcon("start"), tr("&Start / Resume"), this);
+    m_startAction->setObjectName(QStringLiteral("actionStart"));
+    m_startAction->setShortcuts(
+        {QKeySequence(QStringLiteral("Ctrl+R")), QKeySequence(Qt::Key_Space)});
+    m_startAction->setToolTip(tr("Start or resume the selected downloads (Ctrl+R, Space)"));
+    connect(m_startAction, &QAction::triggered, this, &MainWindow::startSelected);
+
+    m_pauseAction = new QAction(resourceIcon("pause"), tr("&Pause"), this);
+    m_pauseAction->setObjectName(QStringLiteral("actionPause"));
+    m_pauseAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+P")));
+    m_pauseAction->setToolTip(tr("Pause the selected downloads (Ctrl+P)"));
+    connect(m_pauseAction, &QAction::triggered, this, &MainWindow::pauseSelected);
+
+    m_removeAction = new QAction(resourceIcon("remove"), tr("&Remove"), this);
+    m_removeAction->setObjectName(QStringLiteral("actionRemove"));
+    m_removeAction->setShortcut(QKeySequence::Delete);
+    m_removeAction->setToolTip(tr("Remove the selected downloads from the list (Delete)"));
+    connect(m_removeAction, &QAction::triggered, this, &MainWindow::removeSelected);
+
+    m_openFolderAction = new QAction(resourceIcon("folder"), tr("Open &Folder"), this);
+    m_openFolderAction->setObjectName(QStringLiteral("actionOpenFolder"));
+    m_openFolderAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+O")));
+    m_openFolderAction->setToolTip(tr("Open the folder of the selected download (Ctrl+O)"));
+    connect(m_openFolderAction, &QAction::triggered, this, &MainWindow::openSelectedFolder);
+
+    m_pauseAllAction = new QAction(tr("Pause A&ll"), this);
+    m_pauseAllAction->setObjectName(QStringLiteral("actionPauseAll"));
+    connect(m_pauseAllAction, &QAction::triggered, this, [this] { m_session->pauseAll(); });
+    m_resumeAllAction = new QAction(tr("Resume All"), this);
+    m_resumeAllAction->setObjectName(QStringLiteral("actionResumeAll"));
+    connect(m_resumeAllAction, &QAction::triggered, this, [this] { m_session->resumeAll(); });
+
+    m_quitAction = new QAction(tr("&Quit"), this);
+    m_quitAction->setObjectName(QStringLiteral("actionQuit"));
+    m_quitAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+Q")));
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+
+    m_aboutAction = new QAction(tr("&About MAria2"), this);
+    m_aboutAction->setObjectName(QStringLiteral("actionAbout"));
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAction, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("About MAria2"),
+                           tr("<b>MAria2</b> %1<br>A fast, dependable download manager.")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::createMenusAndToolBar() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_addAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu* downloads = menuBar()->addMenu(tr("&Downloads"));
+    downloads->addAction(m_startAction);
+    downloads->addAction(m_pauseAction);
+    downloads->addAction(m_removeAction);
+    downloads->addSeparator();
+    downloads->addAction(m_openFolderAction);
+    downloads->addSeparator();
+    downloads->addAction(m_resumeAllAction);
+    downloads->addAction(m_pauseAllAction);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_aboutAction);
+
+    QToolBar* toolBar = addToolBar(tr("Main Toolbar"));
+    toolBar->setObjectName(QStringLiteral("mainToolBar"));
+    toolBar->setMovable(false);
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->setIconSize(QSize(22, 22));
+    toolBar->addAction(m_addAction);
+    toolBar->addSeparator();
+    toolBar->addAction(m_startAction);
+    toolBar->addAction(m_pauseAction);
+    toolBar->addAction(m_removeAction);
+    toolBar->addSeparator();
+    toolBar->addAction(m_openFolderAction);
+}
+
+void MainWindow::setUpView() {
+    m_view->setModel(m_proxy);
+    m_view->setItemDelegateForColumn(DownloadsModel::Progress, new ProgressDelegate(m_view));
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_view->setAlternatingRowColors(true);
+    m_view->setShowGrid(false);
+    m_view->setWordWrap(false);
+    m_view->setTextElideMode(Qt::ElideRight);
+    m_view->setIconSize(QSize(16, 16));
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 10);
+
+    // Start in the order downloads were added; a header click sorts by the raw values.
+    m_view->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+    m_view->setSortingEnabled(true);
+
+    // Status stretches: error messages are the longest texts; the numbers stay compact.
+    QHeaderView* header = m_view->horizontalHeader();
+    header->setHighlightSections(false);
+    header->setStretchLastSection(true);
+    header->setMinimumSectionSize(50);
+    const int em = fontMetrics().horizontalAdvance(QLatin1Char('M'));
+    header->resizeSection(DownloadsModel::Name, 30 * em);
+    header->resizeSection(DownloadsModel::Size, 8 * em);
+    header->resizeSection(DownloadsModel::Progress, 13 * em);
+    header->resizeSection(DownloadsModel::Speed, 8 * em);
+    header->resizeSection(DownloadsModel::Eta, 6 * em);
+
+    m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_view->addAction(m_startAction);
+    m_view->addAction(m_pauseAction);
+    m_view->addAction(m_removeAction);
+    auto* separator = new QAction(m_view);
+    separator->setSeparator(true);
+    m_view->addAction(separator);
+    m_view->addAction(m_openFolderAction);
+}
+
+QList<QPair<DownloadId, DownloadState>> MainWindow::selectedDownloads() const {
+    QList<QPair<DownloadId, DownloadState>> out;
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows(DownloadsModel::Name);
+    out.reserve(rows.size());
+    for (const QModelIndex& index : rows) {
+        out.append({index.data(DownloadsModel::IdRole).toULongLong(),
+                    DownloadState(index.data(DownloadsModel::StateRole).toInt())});
+    }
+    return out;
+}
+
+void MainWindow::updateActions() {
+    bool anyStart = false;
+    bool anyPause = false;
+    const auto selected = selectedDownloads();
+    for (const auto& [id, state] : selected) {
+        anyStart = anyStart || canStart(state);
+        anyPause = anyPause || canPause(state);
+    }
+    m_startAction->setEnabled(anyStart);
+    m_pauseAction->setEnabled(anyPause);
+    m_removeAction->setEnabled(!selected.isEmpty());
+    m_openFolderAction->setEnabled(selected.size() == 1);
+    const DownloadsModel::Totals t = m_model->totals();
+    m_pauseAllAction->setEnabled(t.active + t.queued > 0);
+    m_resumeAllAction->setEnabled(t.paused > 0);
+}
+
+void MainWindow::updateStatusBar() {
+    const DownloadsModel::Totals t = m_model->totals();
+    QStringList parts;
+    parts << tr("%n active", nullptr, t.active) << tr("%n queued", nullptr, t.queued);
+    if (t.paused > 0)
+        parts << tr("%n paused", nullptr, t.paused);
+    parts << tr("%n completed", nullptr, t.completed);
+    if (t.failed > 0)
+        parts << tr("%n failed", nullptr, t.failed);
+    m_countsLabel->setText(parts.join(QStringLiteral("  \u00b7  ")));
+    m_speedLabel->setText(tr("\u2193 %1").arg(DownloadsModel::formatSpeed(t.speedBytesPerSec)));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (!droppedUrls(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QStringList urls = droppedUrls(event->mimeData());
+    if (urls.isEmpty())
+        return;
+    event->acceptProposedAction();
+    showAddDialog(urls);
+}
+
+QStringList MainWindow::droppedUrls(const QMimeData* mime) {
+    QStringList urls;
+    if (!mime)
+        return urls;
+    for (const QUrl& url : mime->urls()) {
+        const QString text = url.toString(QUrl::FullyEncoded);
+        if (AddUrlsDialog::isSupportedUrl(text))
+            urls.append(text);
+    }
+    if (urls.isEmpty() && mime->hasText())
+        urls = AddUrlsDialog::urlsInText(mime->text());
+    return urls;
+}
+
+void MainWindow::showAddDialog(const QStringList& urls) {
+    // Non-modal to the event loop: open() returns at once and the table keeps updating.
+    auto* dialog = new AddUrlsDialog(m_lastFolder, this, urls.isEmpty());
+    if (!urls.isEmpty())
+        dialog->setUrlsText(urls.join(QLatin1Char('\n')));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_lastFolder = dialog->targetFolder();
+        addRequests(dialog->requests());
+    });
+    dialog->open();
+}
+
+void MainWindow::addRequests(const QList<maria2::DownloadRequest>& requests) {
+    const Config& config = m_session->config();
+    for (DownloadRequest request : requests) {
+        if (request.directory.empty())
+            request.directory = config.download.directory;
+        request.allowOverwrite = request.allowOverwrite || config.download.allowOverwrite;
+        request.continuePartial = config.download.continueDownloads;
+        m_session->add(request);
+    }
+}
+
+void MainWindow::startSelected() {
+    for (const auto& [id, state] : selectedDownloads()) {
+        if (canStart(state))
+            m_session->resume(id);
+    }
+}
+
+void MainWindow::pauseSelected() {
+    for (const auto& [id, state] : selectedDownloads()) {
+        if (canPause(state))
+            m_session->pause(id);
+    }
+}
+
+void MainWindow::removeSelected() {
+    const auto selected = selectedDownloads();
+    if (selected.isEmpty())
+        return;
+    QList<DownloadId> finished;
+    QList<DownloadId> unfinished;
+    for (const auto& [id, state] : selected)
+        (state == DownloadState::Completed ? finished : unfinished).append(id);
+    for (DownloadId id : finished) // completed files stay on disk; only the row goes
+        m_session->remove(id, false);
+    if (unfinished.isEmpty())
+        return;
+
+    // Asynchronous on purpose: the table keeps moving while the question is open.
+    auto* box =
+        new QMessageBox(QMessageBox::Question, tr("Remove Downloads"),
+                        tr("Remove %n unfinished download(s)?", nullptr, int(unfinished.size())),
+                        QMessageBox::Cancel, this);
+    box->setInformativeText(tr("Keep the partial files to resume later, or delete them too."));
+    QPushButton* keep = box->addButton(tr("&Remove, Keep Partial Files"), QMessageBox::AcceptRole);
+    QPushButton* erase =
+        box->addButton(tr("Remove and &Delete Partial Files"), QMessageBox::DestructiveRole);
+    box->setDefaultButton(keep);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, keep, erase, unfinished] {
+        const QAbstractButton* clicked = box->clickedButton();
+        if (clicked != keep && clicked != erase)
+            return;
+        for (DownloadId id : unfinished)
+            m_session->remove(id, clicked == erase);
+    });
+    box->open();
+}
+
+void MainWindow::openSelectedFolder() {
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows(DownloadsModel::Name);
+    if (rows.size() != 1)
+        return;
+    QString folder = rows.first().data(DownloadsModel::DirectoryRole).toString();
+    const QString filePath = rows.first().data(DownloadsModel::FilePathRole).toString();
+    if (!filePath.isEmpty())
+        folder = QFileInfo(filePath).absolutePath();
+    if (folder.isEmpty() || !QDir(folder).exists()) {
+        statusBar()->showMessage(tr("The folder does not exist yet."), 4000);
+        return;
+    }
+    QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
+}
+
+void MainWindow::openRow(const QModelIndex& proxyIndex) {
+    if (!proxyIndex.isValid())
+        return;
+    const auto state = DownloadState(proxyIndex.data(DownloadsModel::StateRole).toInt());
+    if (state != DownloadState::Completed)
+        return;
+    const QString filePath = proxyIndex.data(DownloadsModel::FilePathRole).toString();
+    if (filePath.isEmpty() || !QFileInfo::exists(filePath)) {
+        statusBar()->showMessage(tr("The file is no longer there: %1").arg(filePath), 5000);
+        return;
+    }
+    QDesktopServices::openUrl(QUrl::fromLocalFile(filePath));
+}
+
+} // namespace maria2::gui
