@@ -126,6 +126,28 @@ const std::vector<Spec>& specs() {
          [](CliOptions& o, const std::string& v) {
              return parseInt("connect-timeout", v, 1, 600, o.connectTimeout);
          }},
+        {"split", 's', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             return parseInt("split", v, 1, 64, o.split);
+         }},
+        {"max-connection-per-server", 'x', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             return parseInt("max-connection-per-server", v, 1, 64, o.maxConnectionPerServer);
+         }},
+        {"min-split-size", 'k', Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             const auto size = parseSize(v);
+             if (!size || *size < 4096 || *size > (std::int64_t{1} << 30)) {
+                 return "--min-split-size takes a size from 4K to 1G (e.g. 1M), got '" + v + "'";
+             }
+             o.minSplitSize = size;
+             return std::string();
+         }},
+        {"checksum", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.checksum = v; // validated by main(), which names the algorithm and length
+             return std::string();
+         }},
         {"quiet", 'q', Arg::OptionalBool,
          [](CliOptions& o, const std::string& v) {
              return parseBool("quiet", v, o.quiet);
@@ -281,6 +303,40 @@ std::optional<std::vector<std::string>> readInputFile(const std::string& path, s
     return uris;
 }
 
+std::optional<std::int64_t> parseSize(const std::string& text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    std::int64_t unit = 1;
+    std::string digits = text;
+    switch (text.back()) {
+    case 'K':
+    case 'k':
+        unit = 1024;
+        break;
+    case 'M':
+    case 'm':
+        unit = 1024 * 1024;
+        break;
+    case 'G':
+    case 'g':
+        unit = std::int64_t{1024} * 1024 * 1024;
+        break;
+    default:
+        break;
+    }
+    if (unit != 1) {
+        digits.pop_back();
+    }
+    std::int64_t value = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc() || ptr != digits.data() + digits.size() || value < 0 ||
+        value > (std::int64_t{1} << 50) / unit) {
+        return std::nullopt;
+    }
+    return value * unit;
+}
+
 std::string helpText() {
     return R"(Usage: maria2c [OPTIONS] URI...
 Download files over HTTP(S) and FTP. Each URI is a separate download.
@@ -290,6 +346,10 @@ Download files over HTTP(S) and FTP. Each URI is a separate download.
  -i, --input-file=FILE          Read URIs from FILE, one per line; '#' starts a comment
  -j, --max-concurrent-downloads=N  Downloads running at once (default: config)
  -c, --continue[=true|false]    Resume a partial FILE.part left by an earlier run
+ -s, --split=N                  Connections per download, 1..64 (default: config, 8)
+ -x, --max-connection-per-server=N  Upper bound per server, 1..64 (default: config, 16)
+ -k, --min-split-size=SIZE      Never split below SIZE, e.g. 1M (default: config, 1M)
+     --checksum=TYPE=DIGEST     Verify when done: md5, sha-1, sha-256 or sha-512
      --header=HEADER            Extra request header, e.g. "X-Token: abc" (repeatable)
  -U, --user-agent=UA            User-Agent to send
      --referer=URL              Referer to send

@@ -1,6 +1,7 @@
 #pragma once
 // maria2c's command line, with aria2c's option names and forms: "--dir=D", "--dir D", "-d D",
 // "-dD", booleans as "--flag", "--flag=true|false". Plain C++ so it is unit-tested alone.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,26 +10,30 @@ namespace maria2::cli {
 
 struct CliOptions {
     std::vector<std::string> uris;
-    std::string dir;                      // -d, --dir
-    std::string out;                      // -o, --out
-    std::string inputFile;                // -i, --input-file
-    std::optional<int> maxConcurrent;     // -j, --max-concurrent-downloads
-    bool continueDownload = false;        // -c, --continue
-    std::vector<std::string> headers;     // --header (repeatable)
-    std::string userAgent;                // -U, --user-agent
-    std::string referer;                  // --referer
-    std::string allProxy;                 // --all-proxy
-    std::optional<bool> checkCertificate; // --check-certificate
-    std::string caCertificate;            // --ca-certificate
-    std::optional<bool> allowOverwrite;   // --allow-overwrite
-    std::string confPath;                 // --conf-path
-    std::optional<int> maxTries;          // -m, --max-tries
-    std::optional<int> connectTimeout;    // --connect-timeout
-    bool quiet = false;                   // -q, --quiet
-    bool help = false;                    // -h, --help
-    bool version = false;                 // -v, --version
-    std::string logFile;                  // -l, --log ("-" = stdout)
-    std::string logLevel;                 // --log-level
+    std::string dir;                           // -d, --dir
+    std::string out;                           // -o, --out
+    std::string inputFile;                     // -i, --input-file
+    std::optional<int> maxConcurrent;          // -j, --max-concurrent-downloads
+    bool continueDownload = false;             // -c, --continue
+    std::vector<std::string> headers;          // --header (repeatable)
+    std::string userAgent;                     // -U, --user-agent
+    std::string referer;                       // --referer
+    std::string allProxy;                      // --all-proxy
+    std::optional<bool> checkCertificate;      // --check-certificate
+    std::string caCertificate;                 // --ca-certificate
+    std::optional<bool> allowOverwrite;        // --allow-overwrite
+    std::string confPath;                      // --conf-path
+    std::optional<int> maxTries;               // -m, --max-tries
+    std::optional<int> connectTimeout;         // --connect-timeout
+    std::optional<int> split;                  // -s, --split
+    std::optional<int> maxConnectionPerServer; // -x, --max-connection-per-server
+    std::optional<std::int64_t> minSplitSize;  // -k, --min-split-size (bytes)
+    std::string checksum;                      // --checksum=TYPE=DIGEST
+    bool quiet = false;                        // -q, --quiet
+    bool help = false;                         // -h, --help
+    bool version = false;                      // -v, --version
+    std::string logFile;                       // -l, --log ("-" = stdout)
+    std::string logLevel;                      // --log-level
 };
 
 struct ParseResult {
@@ -46,5 +51,8 @@ std::optional<std::vector<std::string>> readInputFile(const std::string& path, s
                                                       std::vector<std::string>* warnings);
 
 std::string helpText();
+
+// "1048576", "512K", "1M", "2G" (binary units, as aria2). nullopt for anything else.
+std::optional<std::int64_t> parseSize(const std::string& text);
 
 } // namespace maria2::cli

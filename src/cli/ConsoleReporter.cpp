@@ -54,7 +54,7 @@ void ConsoleReporter::onState(const DownloadSnapshot& s) {
     if (isFinal(s.state) || s.state == DownloadState::Paused) {
         t.endedMs = m_clock.elapsed();
     }
-    if (s.state == DownloadState::Failed) {
+    if (s.state == DownloadState::Failed || needsAttention(s.state)) {
         m_lastError = s.error;
     }
     if (m_quiet) {
@@ -63,10 +63,18 @@ void ConsoleReporter::onState(const DownloadSnapshot& s) {
     if (s.state == DownloadState::Completed) {
         clearLine();
         std::printf("[NOTICE] Download complete: %s\n", s.filePath.c_str());
-    } else if (s.state == DownloadState::Failed) {
+    } else if (s.state == DownloadState::Failed || needsAttention(s.state)) {
         clearLine();
-        std::fprintf(stderr, "[ERROR] #%llu %s: %s\n", static_cast<unsigned long long>(s.id),
-                     net::redactUrl(s.url).c_str(), s.errorMessage.c_str());
+        std::fprintf(stderr, "[ERROR] #%llu %s: %s%s%s\n", static_cast<unsigned long long>(s.id),
+                     net::redactUrl(s.url).c_str(),
+                     needsAttention(s.state) ? toString(s.state) : "",
+                     needsAttention(s.state) ? ": " : "", s.errorMessage.c_str());
+        if (s.state == DownloadState::LinkExpired) {
+            std::fprintf(stderr,
+                         "        the bytes are kept: run again with -c -o '%s' and a "
+                         "fresh URL\n",
+                         s.fileName.c_str());
+        }
     }
     std::fflush(stdout);
     drawLine();
@@ -86,7 +94,7 @@ void ConsoleReporter::drawLine() {
     const DownloadSnapshot* first = nullptr;
     const auto all = m_session.downloads();
     for (const auto& s : all) {
-        if (isActive(s.state) || s.state == DownloadState::Retrying) {
+        if (isBusy(s.state)) {
             ++active;
             speed += s.speedBytesPerSec;
             if (first == nullptr) {
@@ -137,7 +145,7 @@ int ConsoleReporter::exitCode(bool interrupted) const {
     bool unfinished = false;
     bool failed = false;
     for (const auto& s : m_session.downloads()) {
-        if (s.state == DownloadState::Failed) {
+        if (s.state == DownloadState::Failed || needsAttention(s.state)) {
             failed = true;
         } else if (s.state != DownloadState::Completed) {
             unfinished = true;
@@ -167,7 +175,7 @@ void ConsoleReporter::printSummary() {
         const char* stat = "INPR";
         if (s.state == DownloadState::Completed) {
             stat = "OK";
-        } else if (s.state == DownloadState::Failed) {
+        } else if (s.state == DownloadState::Failed || needsAttention(s.state)) {
             stat = "ERR";
         } else {
             anyInProgress = true;

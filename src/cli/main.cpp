@@ -2,6 +2,7 @@
 #include "Version.h"
 #include "cli/CliOptions.h"
 #include "cli/ConsoleReporter.h"
+#include "core/integrity/Checksum.h"
 #include "core/net/Url.h"
 #include "session/AppSetup.h"
 #include "session/Session.h"
@@ -141,6 +142,16 @@ int main(int argc, char** argv) {
         return fail("-o/--out names one file, but " + std::to_string(uris.size()) +
                     " URIs were given");
     }
+    if (!opt.checksum.empty()) {
+        std::string error;
+        if (!maria2::parseChecksum(opt.checksum, &error)) {
+            return fail(error);
+        }
+        if (uris.size() > 1) {
+            return fail("--checksum names one file, but " + std::to_string(uris.size()) +
+                        " URIs were given");
+        }
+    }
     std::vector<std::string> valid;
     for (const auto& uri : uris) {
         std::string error;
@@ -184,6 +195,10 @@ int main(int argc, char** argv) {
         request.referer = opt.referer;
         request.allowOverwrite = opt.allowOverwrite.value_or(config.download.allowOverwrite);
         request.continuePartial = opt.continueDownload;
+        request.split = opt.split.value_or(0);
+        request.maxConnectionsPerServer = opt.maxConnectionPerServer.value_or(0);
+        request.minSplitSize = opt.minSplitSize.value_or(0);
+        request.checksum = opt.checksum;
         session.add(request);
     }
 

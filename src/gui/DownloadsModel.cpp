@@ -176,6 +176,9 @@ QVariant DownloadsModel::displayData(const Row& r, int column) const {
                                                        : QString::fromStdString(s.errorMessage);
             return tr("Failed: %1").arg(why);
         }
+        case DownloadState::LinkExpired:
+        case DownloadState::FileChanged:
+            return tr("%1: %2").arg(stateName(s.state), QString::fromStdString(s.errorMessage));
         case DownloadState::Retrying: {
             if (r.retryAtMs < 0)
                 return tr("Retrying (attempt %1)").arg(s.attempt + 1);
@@ -295,6 +298,14 @@ QString DownloadsModel::stateName(DownloadState state) {
         return tr("Downloading");
     case DownloadState::Retrying:
         return tr("Retrying");
+    case DownloadState::Stalled:
+        return tr("Stalled");
+    case DownloadState::Verifying:
+        return tr("Verifying");
+    case DownloadState::LinkExpired:
+        return tr("Link expired");
+    case DownloadState::FileChanged:
+        return tr("File changed on server");
     case DownloadState::Paused:
         return tr("Paused");
     case DownloadState::Completed:
@@ -481,6 +492,8 @@ void DownloadsModel::recomputeTotals() {
         switch (r.snap.state) {
         case DownloadState::Connecting:
         case DownloadState::Downloading:
+        case DownloadState::Stalled:
+        case DownloadState::Verifying:
             ++t.active;
             t.speedBytesPerSec += r.snap.speedBytesPerSec;
             break;
@@ -495,6 +508,8 @@ void DownloadsModel::recomputeTotals() {
             ++t.completed;
             break;
         case DownloadState::Failed:
+        case DownloadState::LinkExpired:
+        case DownloadState::FileChanged:
             ++t.failed;
             break;
         case DownloadState::Removed:

@@ -1,6 +1,7 @@
 #include "session/Session.h"
 
 #include "core/engine/Engine.h"
+#include "session/QtDigest.h"
 
 #include <QDateTime>
 #include <QMetaObject>
@@ -35,7 +36,7 @@ Session::Session(const Config& config, QObject* parent)
     : QObject(parent)
     , m_config(config)
     , m_listener(std::make_unique<Listener>(this))
-    , m_engine(std::make_unique<Engine>(m_config, *m_listener)) {
+    , m_engine(std::make_unique<Engine>(m_config, *m_listener, qtDigestFactory())) {
     qRegisterMetaType<maria2::DownloadSnapshot>();
     qRegisterMetaType<QList<maria2::DownloadSnapshot>>();
     m_engine->start();
@@ -139,8 +140,7 @@ void Session::onEngineProgress(const QList<DownloadSnapshot>& batch) {
 void Session::checkIdle() {
     bool idleNow = true;
     for (const auto& s : std::as_const(m_latest)) {
-        if (isActive(s.state) || s.state == DownloadState::Queued ||
-            s.state == DownloadState::Retrying) {
+        if (isBusy(s.state) || s.state == DownloadState::Queued) {
             idleNow = false;
             break;
         }

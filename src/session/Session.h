@@ -32,6 +32,9 @@ public:
     void pauseAll();
     void resumeAll();
     void setMaxConcurrentDownloads(int n);
+    // A refreshed link for a download (e.g. after "link expired"). Resume it afterwards: it
+    // continues from its bytes if the server shows the same file, else it says so.
+    void changeUrl(DownloadId id, const QString& url);
 
     // The latest snapshot of every download, in the order they were added.
     QList<DownloadSnapshot> downloads() const;

@@ -140,6 +140,22 @@ const std::vector<IntKey>& intKeys() {
          [](const Config& c) {
              return c.performance.memoryUsagePercent;
          }},
+        {"Download.Split", 1, 64,
+         [](const Config& c) {
+             return c.download.split;
+         }},
+        {"Download.MaxConnectionsPerServer", 1, 64,
+         [](const Config& c) {
+             return c.download.maxConnectionsPerServer;
+         }},
+        {"Download.MinSplitSize", 4096, std::int64_t{1} << 30,
+         [](const Config& c) {
+             return c.download.minSplitSize;
+         }},
+        {"Download.ControlSaveIntervalMs", 100, 60000,
+         [](const Config& c) {
+             return c.download.controlSaveIntervalMs;
+         }},
         {"Retry.MaxTries", 1, 1000,
          [](const Config& c) {
              return c.retry.maxTries;
@@ -196,6 +212,10 @@ const std::vector<BoolKey> kBoolKeys{
     {"Download.Continue",
      [](const Config& c) {
          return c.download.continueDownloads;
+     }},
+    {"Download.Preallocate",
+     [](const Config& c) {
+         return c.download.preallocate;
      }},
     {"Network.CheckCertificate",
      [](const Config& c) {
@@ -503,7 +523,7 @@ TEST(ConfigToJson, RoundTripsEveryKey) {
         ++leaves;
     }
     EXPECT_EQ(json.flatten().size(), leaves); // nothing beyond the documented keys
-    EXPECT_EQ(leaves, 24U);
+    EXPECT_EQ(leaves, 29U);
     EXPECT_NE(text.find("\n  \"PerformanceSettings\": {\n    \"MaxConcurrentDownloads\": 17"),
               std::string::npos)
         << text;

@@ -142,7 +142,7 @@ TEST(ControlFileCodec, IsReadableJsonEndingInNewline) {
 }
 
 TEST(ControlFileCodec, UnknownVersionRejectedNamingIt) {
-    for (int version : {2, 0, -1, 99}) {
+    for (int version : {3, 0, -1, 99}) {
         const std::string text =
             "{\"version\": " + std::to_string(version) + ", \"url\": \"http://h/x\"}";
         std::string error;

@@ -10,6 +10,14 @@ const char* toString(DownloadState state) {
         return "connecting";
     case DownloadState::Downloading:
         return "downloading";
+    case DownloadState::Stalled:
+        return "stalled";
+    case DownloadState::Verifying:
+        return "verifying";
+    case DownloadState::LinkExpired:
+        return "link expired";
+    case DownloadState::FileChanged:
+        return "file changed on server";
     case DownloadState::Retrying:
         return "retrying";
     case DownloadState::Paused:
@@ -30,7 +38,16 @@ bool isFinal(DownloadState state) {
 }
 
 bool isActive(DownloadState state) {
-    return state == DownloadState::Connecting || state == DownloadState::Downloading;
+    return state == DownloadState::Connecting || state == DownloadState::Downloading ||
+           state == DownloadState::Stalled;
+}
+
+bool isBusy(DownloadState state) {
+    return isActive(state) || state == DownloadState::Retrying || state == DownloadState::Verifying;
+}
+
+bool needsAttention(DownloadState state) {
+    return state == DownloadState::LinkExpired || state == DownloadState::FileChanged;
 }
 
 const char* describe(ErrorCode code) {

@@ -15,16 +15,25 @@ enum class DownloadState {
     Queued,      // waiting for a slot
     Connecting,  // request sent, no body bytes yet
     Downloading, // body bytes flowing
+    Stalled,     // connected, but no bytes for a while (still trying; not failed)
     Retrying,    // a transient failure; next attempt at nextRetryAt
     Paused,      // by the user, or interrupted by shutdown (resumable)
+    Verifying,   // all bytes here; checking the checksum
     Completed,   // renamed to its final name
+    LinkExpired, // the server now answers with something that is not the file (a login or
+                 // error page): bytes kept, give it a fresh URL
+    FileChanged, // the file on the server is not the one we have bytes of: bytes kept
     Failed,      // gave up; see error
     Removed,     // taken off the list
 };
 
 const char* toString(DownloadState state);
 bool isFinal(DownloadState state);  // Completed, Failed, Removed
-bool isActive(DownloadState state); // Connecting, Downloading
+bool isActive(DownloadState state); // Connecting, Downloading, Stalled
+// Holds a download slot: active, Retrying or Verifying.
+bool isBusy(DownloadState state);
+// Waiting for a person: LinkExpired, FileChanged (bytes kept, resumable by them).
+bool needsAttention(DownloadState state);
 
 // aria2's exit codes (docs/exit-codes.md). Values are stable: scripts depend on them.
 enum class ErrorCode : int {
@@ -66,6 +75,10 @@ struct DownloadRequest {
     bool allowOverwrite = false;
     bool continuePartial = true; // -c: resume an existing NAME.part
     bool startPaused = false;
+    int split = 0;                   // -s: connections for this download; 0 = config
+    int maxConnectionsPerServer = 0; // -x: 0 = config
+    std::int64_t minSplitSize = 0;   // -k: bytes; 0 = config
+    std::string checksum;            // "sha-256=HEX" (also md5, sha-1, sha-512); empty = none
 };
 
 // A value copy of one download's state, safe to hand to any thread.
@@ -81,6 +94,7 @@ struct DownloadSnapshot {
     double speedBytesPerSec = 0; // smoothed
     double etaSeconds = -1;      // -1 = unknown
     int connections = 0;
+    std::string checksum;            // as requested, for display
     int attempt = 0;                 // tries so far
     std::int64_t nextRetryInMs = -1; // when Retrying
     ErrorCode error = ErrorCode::Ok;

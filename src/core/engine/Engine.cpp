@@ -25,9 +25,10 @@ bool differs(const DownloadSnapshot& a, const DownloadSnapshot& b) {
 
 } // namespace
 
-Engine::Engine(const Config& config, EngineListener& listener)
+Engine::Engine(const Config& config, EngineListener& listener, DigestFactory digests)
     : m_config(config)
     , m_listener(listener)
+    , m_digests(std::move(digests))
     , m_maxConcurrent(config.performance.maxConcurrentDownloads)
     , m_progressInterval(config.ui.progressIntervalMs) {
     globalInitOnce();
@@ -39,7 +40,7 @@ Engine::Engine(const Config& config, EngineListener& listener)
 Engine::~Engine() {
     stop();
     for (auto& [id, job] : m_jobs) {
-        detach(*job);
+        job->interrupt();
     }
     m_jobs.clear();
     curl_multi_cleanup(m_multi);
@@ -60,6 +61,10 @@ void Engine::stop() {
     if (m_thread.joinable()) {
         m_thread.join();
     }
+    for (auto& t : m_verifiers) {
+        t.join();
+    }
+    m_verifiers.clear();
 }
 
 void Engine::post(Command command) {
@@ -97,6 +102,9 @@ void Engine::resumeAll() {
 void Engine::setMaxConcurrentDownloads(int n) {
     post({Command::Kind::SetMaxConcurrent, 0, {}, false, n});
 }
+void Engine::changeUrl(DownloadId id, const std::string& url) {
+    post({Command::Kind::ChangeUrl, id, {}, false, 0, url});
+}
 
 void Engine::run() {
     spdlog::debug("engine thread started ({})", curl_version());
@@ -113,6 +121,11 @@ void Engine::run() {
         curl_multi_perform(m_multi, &running);
         drainFinished();
         const auto now = Job::Clock::now();
+        for (auto& [id, job] : m_jobs) {
+            if (isBusy(job->state())) {
+                job->tick(now);
+            }
+        }
         if (now >= m_nextPublish) {
             publishProgress(now);
             m_nextPublish = now + m_progressInterval;
@@ -151,6 +164,12 @@ void Engine::apply(Command& c) {
         m_maxConcurrent = std::max(1, c.value);
         return;
     }
+    if (c.kind == Kind::Verified) {
+        if (auto it = m_jobs.find(c.id); it != m_jobs.end()) {
+            it->second->verified(c.flag, c.text);
+        }
+        return;
+    }
     if (c.kind == Kind::PauseAll || c.kind == Kind::ResumeAll) {
         for (auto& [id, job] : m_jobs) {
             Command each{c.kind == Kind::PauseAll ? Kind::Pause : Kind::Resume, id};
@@ -166,19 +185,21 @@ void Engine::apply(Command& c) {
     switch (c.kind) {
     case Kind::Pause:
         if (!isFinal(job.state()) && job.state() != DownloadState::Paused) {
-            detach(job);
             job.interrupt();
             job.setState(DownloadState::Paused);
         }
         break;
     case Kind::Resume:
-        // Failed downloads may be resumed too: a person's "try again".
-        if (job.state() == DownloadState::Paused || job.state() == DownloadState::Failed) {
+        // Failed and attention states may be resumed too: a person's "try again".
+        if (job.state() == DownloadState::Paused || job.state() == DownloadState::Failed ||
+            needsAttention(job.state())) {
             job.setState(DownloadState::Queued);
         }
         break;
+    case Kind::ChangeUrl:
+        job.changeUrl(c.text);
+        break;
     case Kind::Remove:
-        detach(job);
         job.interrupt();
         if (c.flag) {
             job.deleteFiles();
@@ -195,32 +216,18 @@ void Engine::apply(Command& c) {
 
 int Engine::busySlots() const {
     return static_cast<int>(std::count_if(m_jobs.begin(), m_jobs.end(), [](const auto& entry) {
-        const DownloadState s = entry.second->state();
-        return isActive(s) || s == DownloadState::Retrying;
+        return isBusy(entry.second->state());
     }));
 }
 
 void Engine::startWaiting() {
-    const auto now = Job::Clock::now();
-    auto launch = [this](Job& job) {
-        if (CURL* easy = job.beginAttempt()) {
-            if (curl_multi_add_handle(m_multi, easy) != CURLM_OK) {
-                job.finishAttempt(CURLE_FAILED_INIT);
-            }
-        }
-    };
-    for (auto& [id, job] : m_jobs) {
-        if (job->state() == DownloadState::Retrying && job->nextRetryAt() <= now) {
-            launch(*job);
-        }
-    }
     int free = m_maxConcurrent - busySlots();
     for (auto& [id, job] : m_jobs) {
         if (free <= 0) {
             break;
         }
         if (job->state() == DownloadState::Queued) {
-            launch(*job);
+            job->start();
             --free;
         }
     }
@@ -232,12 +239,14 @@ void Engine::drainFinished() {
         if (msg->msg != CURLMSG_DONE) {
             continue;
         }
-        Job* job = nullptr;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &job);
+        Connection* connection = nullptr;
+        CURL* easy = msg->easy_handle;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &connection);
         const CURLcode result = msg->data.result;
-        curl_multi_remove_handle(m_multi, msg->easy_handle);
-        if (job != nullptr) {
-            job->finishAttempt(result);
+        if (connection != nullptr) {
+            connection->job->connectionDone(easy, result); // it detaches the handle
+        } else {
+            curl_multi_remove_handle(m_multi, easy);
         }
     }
 }
@@ -245,8 +254,7 @@ void Engine::drainFinished() {
 void Engine::publishProgress(Job::Clock::time_point now) {
     std::vector<DownloadSnapshot> batch;
     for (auto& [id, job] : m_jobs) {
-        const DownloadState s = job->state();
-        if (!isActive(s) && s != DownloadState::Retrying) {
+        if (!isBusy(job->state())) {
             continue;
         }
         job->sampleSpeed(now);
@@ -274,8 +282,9 @@ long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
             timeout = std::min<long>(
                 timeout,
                 std::max<long>(0, duration_cast<milliseconds>(job->nextRetryAt() - now).count()));
-        } else if (isActive(s)) {
+        } else if (isBusy(s)) {
             moving = true;
+            timeout = std::min<long>(timeout, 100); // jobs tick: connections, stalls, flushes
         } else if (s == DownloadState::Queued && busySlots() < m_maxConcurrent) {
             return 0;
         }
@@ -287,17 +296,10 @@ long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
     return timeout;
 }
 
-void Engine::detach(Job& job) {
-    if (job.easy() != nullptr) {
-        curl_multi_remove_handle(m_multi, job.easy());
-    }
-}
-
 void Engine::interruptAll() {
     for (auto& [id, job] : m_jobs) {
         const DownloadState s = job->state();
-        if (isActive(s) || s == DownloadState::Retrying || s == DownloadState::Queued) {
-            detach(*job);
+        if (isBusy(s) || s == DownloadState::Queued) {
             job->interrupt();
             job->setState(DownloadState::Paused);
         }
@@ -314,6 +316,38 @@ void Engine::reservePath(const std::filesystem::path& path, DownloadId id) {
 
 void Engine::releasePath(const std::filesystem::path& path) {
     m_reserved.erase(path.lexically_normal());
+}
+
+bool Engine::attach(CURL* easy) {
+    return curl_multi_add_handle(m_multi, easy) == CURLM_OK;
+}
+
+void Engine::detach(CURL* easy) {
+    curl_multi_remove_handle(m_multi, easy);
+}
+
+void Engine::verifyAsync(Job& job, std::filesystem::path file, ChecksumSpec expected) {
+    const DownloadId id = job.id();
+    if (!m_digests) {
+        post({Command::Kind::Verified, id, {}, false, 0, "no hash functions in this build"});
+        return;
+    }
+    // Reading a large file takes seconds: never on the engine thread, which keeps serving
+    // the other downloads meanwhile.
+    m_verifiers.emplace_back([this, id, file = std::move(file), expected = std::move(expected)] {
+        std::string actual;
+        if (auto digest = m_digests(expected.algorithm)) {
+            actual = hashFile(file.string(), *digest).value_or("");
+        }
+        Command done{Command::Kind::Verified, id};
+        done.flag = !actual.empty() && actual == expected.hex;
+        done.text = actual;
+        {
+            std::lock_guard lock(m_mutex);
+            m_commands.push_back(std::move(done)); // even while stopping: no one waits on it
+        }
+        curl_multi_wakeup(m_multi);
+    });
 }
 
 void Engine::jobStateChanged(Job& job) {

@@ -6,6 +6,7 @@
 #include "core/config/Config.h"
 #include "core/engine/DownloadTypes.h"
 #include "core/engine/Job.h"
+#include "core/integrity/Checksum.h"
 
 #include <curl/curl.h>
 
@@ -32,7 +33,8 @@ public:
 
 class Engine final : private JobHost {
 public:
-    Engine(const Config& config, EngineListener& listener);
+    // digests: hash functions for checksum verification (none: checksums are refused).
+    Engine(const Config& config, EngineListener& listener, DigestFactory digests = {});
     ~Engine() override; // stop()
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -50,15 +52,29 @@ public:
     void pauseAll();
     void resumeAll();
     void setMaxConcurrentDownloads(int n);
+    // A fresh URL for a download (a refreshed link); it resumes from its bytes if the server
+    // shows the same file, else says so.
+    void changeUrl(DownloadId id, const std::string& url);
 
 private:
     struct Command {
-        enum class Kind { Add, Pause, Resume, Remove, PauseAll, ResumeAll, SetMaxConcurrent };
+        enum class Kind {
+            Add,
+            Pause,
+            Resume,
+            Remove,
+            PauseAll,
+            ResumeAll,
+            SetMaxConcurrent,
+            ChangeUrl,
+            Verified,
+        };
         Kind kind;
         DownloadId id = 0;
         DownloadRequest request{};
         bool flag = false;
         int value = 0;
+        std::string text{};
     };
 
     void post(Command command);
@@ -69,7 +85,6 @@ private:
     void drainFinished();
     void publishProgress(Job::Clock::time_point now);
     long pollTimeoutMs(Job::Clock::time_point now) const;
-    void detach(Job& job); // removes its easy handle from the multi, if attached
     void interruptAll();
     int busySlots() const;
 
@@ -78,11 +93,16 @@ private:
     void reservePath(const std::filesystem::path& path, DownloadId id) override;
     void releasePath(const std::filesystem::path& path) override;
     void jobStateChanged(Job& job) override;
+    bool attach(CURL* easy) override;
+    void detach(CURL* easy) override;
+    void verifyAsync(Job& job, std::filesystem::path file, ChecksumSpec expected) override;
 
     Config m_config;
     EngineListener& m_listener;
     CURLM* m_multi = nullptr;
     std::thread m_thread;
+    DigestFactory m_digests;
+    std::vector<std::thread> m_verifiers; // joined in stop()
     std::atomic<DownloadId> m_nextId{1};
 
     std::mutex m_mutex; // guards m_commands and m_stopRequested

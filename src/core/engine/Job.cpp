@@ -1,14 +1,13 @@
+// Job life cycle: start, resume from disk, retries, attention states, completion.
+// Connections and response validation are in JobConnections.cpp.
 #include "core/engine/Job.h"
 
-#include "Version.h"
 #include "core/io/ControlFile.h"
-#include "core/log/Log.h"
 #include "core/naming/FileNaming.h"
 #include "core/net/Url.h"
 
 #include <spdlog/spdlog.h>
 
-#include <random>
 #include <system_error>
 
 namespace maria2 {
@@ -22,14 +21,8 @@ std::int64_t nowEpochMs() {
         .count();
 }
 
-double jitter() {
-    thread_local std::mt19937 rng{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
-
-bool isWeakEtag(const std::string& etag) {
-    return etag.rfind("W/", 0) == 0;
-}
+constexpr auto kTickInterval = std::chrono::milliseconds(100);
+constexpr auto kStallAfter = std::chrono::seconds(10);
 
 } // namespace
 
@@ -37,6 +30,7 @@ Job::Job(DownloadId id, DownloadRequest request, const Config& config, JobHost& 
     : m_id(id)
     , m_request(std::move(request))
     , m_network(config.network)
+    , m_download(config.download)
     , m_retry(config.retry)
     , m_host(host)
     , m_addedAtMs(nowEpochMs())
@@ -45,36 +39,79 @@ Job::Job(DownloadId id, DownloadRequest request, const Config& config, JobHost& 
     if (m_dir.empty()) {
         m_dir = fs::current_path();
     }
+    m_controlUrl = m_request.url;
 }
 
-Job::~Job() {
-    closeEasy();
-}
+Job::~Job() = default; // connections clean their easy handles; the engine detached them
 
 void Job::setState(DownloadState state) {
     if (state == m_state) {
         return;
     }
     m_state = state;
-    if (state != DownloadState::Downloading) {
+    if (!isActive(state)) {
         m_speed.reset();
     }
     m_host.jobStateChanged(*this);
 }
 
-bool Job::isHttp() const {
-    const std::string scheme = net::schemeOf(m_request.url);
-    return scheme == "http" || scheme == "https";
+const IntervalSet& Job::written() const {
+    return m_planner ? m_planner->written() : m_linear;
+}
+std::int64_t Job::doneBytes() const {
+    return written().coveredBytes();
+}
+bool Job::allWritten() const {
+    if (m_planner) {
+        return m_planner->complete();
+    }
+    return m_total >= 0 && m_linear.coveredBytes() == m_total;
 }
 
-void Job::closeEasy() {
-    if (m_easy != nullptr) {
-        curl_easy_cleanup(m_easy);
-        m_easy = nullptr;
+void Job::changeUrl(const std::string& url) {
+    spdlog::info("[#{}] new URL {}", m_id, net::redactUrl(url));
+    m_request.url = url;
+}
+
+void Job::start() {
+    m_error = ErrorCode::Ok;
+    m_errorMessage.clear();
+    m_blockNewConnections = false;
+    m_failuresWithoutProgress = 0;
+    std::string why;
+    if (!net::parseUrl(m_request.url, &why)) {
+        fail(ErrorCode::BadOption, why);
+        return;
     }
-    if (m_headers != nullptr) {
-        curl_slist_free_all(m_headers);
-        m_headers = nullptr;
+    if (!m_request.checksum.empty() && !m_checksum) {
+        m_checksum = parseChecksum(m_request.checksum, &why);
+        if (!m_checksum) {
+            fail(ErrorCode::BadOption, why);
+            return;
+        }
+    }
+    std::error_code ec;
+    fs::create_directories(m_dir, ec);
+    if (ec || !fs::is_directory(m_dir)) {
+        fail(ErrorCode::CannotCreateDir,
+             "cannot create download folder '" + m_dir.string() + "': " + ec.message());
+        return;
+    }
+    if (m_finalPath.empty() && m_request.continuePartial) {
+        adoptExistingPart();
+    }
+    if (m_restartOnStart) {
+        m_restartOnStart = false;
+        restartFromZero("the file changed on the server; starting over as asked");
+        return;
+    }
+    setState(DownloadState::Connecting);
+    m_lastProgressAt = Clock::now();
+    m_lastProgressBytes = doneBytes();
+    if (m_planner && m_rangesOk) {
+        openMoreConnections(Clock::now());
+    } else {
+        openConnection(m_linear.contiguousFrom(0), -1, 0);
     }
 }
 
@@ -84,10 +121,11 @@ void Job::adoptExistingPart() {
     if (name.empty()) {
         name = naming::fileNameFromUrl(m_request.url).value_or("");
     }
-    if (name.empty()) {
+    const std::string safe = naming::sanitizeFileName(name, "");
+    if (safe.empty()) {
         return;
     }
-    const fs::path finalPath = m_dir / naming::sanitizeFileName(name);
+    const fs::path finalPath = m_dir / safe;
     const fs::path partPath = io::partPathFor(finalPath);
     std::error_code ec;
     if (!fs::is_regular_file(partPath, ec) || m_host.isPathReserved(finalPath)) {
@@ -99,430 +137,176 @@ void Job::adoptExistingPart() {
     if (!openPart(false)) {
         return;
     }
-    m_done = m_file.size();
+    const std::int64_t partSize = m_file.size();
+    m_resumed = true;
     std::string why;
-    if (auto control = io::loadControl(io::controlPathFor(m_partPath), &why)) {
-        m_total = control->totalBytes;
-        m_etag = control->etag;
-        m_lastModified = control->lastModified;
-        m_controlSaved = true;
-    } else {
-        spdlog::info("[#{}] {}: no usable control file ({}); resuming without validators", m_id,
+    const auto control = io::loadControl(io::controlPathFor(m_partPath), &why);
+    if (!control) {
+        // A part file from another tool or a lost control file: its bytes are contiguous.
+        spdlog::info("[#{}] {}: no usable control file ({}); resuming from its size", m_id,
                      m_partPath.string(), why);
-    }
-    if (m_total >= 0 && m_done > m_total) {
-        restartFromZero("the part file is larger than the file on the server");
-    }
-    spdlog::info("[#{}] resuming {} from byte {}", m_id, m_partPath.string(), m_done);
-}
-
-CURL* Job::beginAttempt() {
-    closeEasy();
-    std::string urlError;
-    const auto parsed = net::parseUrl(m_request.url, &urlError);
-    if (!parsed) {
-        fail(ErrorCode::BadOption, urlError);
-        return nullptr;
-    }
-    std::error_code ec;
-    fs::create_directories(m_dir, ec);
-    if (ec || !fs::is_directory(m_dir)) {
-        fail(ErrorCode::CannotCreateDir,
-             "cannot create download folder '" + m_dir.string() + "': " + ec.message());
-        return nullptr;
-    }
-    if (m_finalPath.empty() && m_request.continuePartial) {
-        adoptExistingPart();
-    }
-    if (m_state == DownloadState::Failed) {
-        return nullptr;
-    }
-
-    m_easy = curl_easy_init();
-    if (m_easy == nullptr) {
-        fail(ErrorCode::Unknown, "libcurl could not create a transfer");
-        return nullptr;
-    }
-    ++m_attempts;
-    m_response.reset();
-    m_abort = Abort::None;
-    m_abortMessage.clear();
-    m_bodyStarted = false;
-    m_attemptBytes = 0;
-    m_resumeFrom = m_finalPath.empty() ? 0 : m_done;
-    m_errorBuffer[0] = '\0';
-
-    CURL* e = m_easy;
-    curl_easy_setopt(e, CURLOPT_URL, parsed->url.c_str());
-    curl_easy_setopt(e, CURLOPT_PRIVATE, this);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, m_errorBuffer);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Job::writeCallback);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Job::headerCallback);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp,ftps");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(m_network.maxRedirects));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, static_cast<long>(m_network.connectTimeoutSeconds));
-    if (m_network.lowSpeedLimitBytes > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
-                         static_cast<long>(m_network.lowSpeedLimitBytes));
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                         static_cast<long>(m_network.lowSpeedTimeSeconds));
-    }
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024L);
-    const std::string defaultAgent = std::string("MAria2/") + kVersion;
-    const std::string& agent = !m_request.userAgent.empty()   ? m_request.userAgent
-                               : !m_network.userAgent.empty() ? m_network.userAgent
-                                                              : defaultAgent;
-    curl_easy_setopt(e, CURLOPT_USERAGENT, agent.c_str());
-    if (!m_request.referer.empty()) {
-        curl_easy_setopt(e, CURLOPT_REFERER, m_request.referer.c_str());
-    }
-    const long verify = m_network.checkCertificate ? 1L : 0L;
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, m_network.checkCertificate ? 2L : 0L);
-    if (!m_network.caCertificate.empty()) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, m_network.caCertificate.c_str());
-    }
-    if (!m_network.proxy.empty()) {
-        curl_easy_setopt(e, CURLOPT_PROXY, m_network.proxy.c_str());
-    }
-    for (const auto& header : m_request.headers) {
-        m_headers = curl_slist_append(m_headers, header.c_str());
-    }
-    if (m_resumeFrom > 0) {
-        if (isHttp()) {
-            const std::string range = std::to_string(m_resumeFrom) + "-";
-            curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
-            // If-Range: the server sends the whole new file (200) rather than a range of a
-            // different one, so old and new bytes are never spliced together.
-            if (!m_etag.empty() && !isWeakEtag(m_etag)) {
-                m_headers = curl_slist_append(m_headers, ("If-Range: " + m_etag).c_str());
-            } else if (!m_lastModified.empty()) {
-                m_headers = curl_slist_append(m_headers, ("If-Range: " + m_lastModified).c_str());
-            }
-        } else {
-            curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(m_resumeFrom));
-        }
-    }
-    if (m_headers != nullptr) {
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, m_headers);
-    }
-    if (spdlog::should_log(spdlog::level::debug)) {
-        curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, &Job::debugCallback);
-        curl_easy_setopt(e, CURLOPT_DEBUGDATA, this);
-        curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
-    }
-    spdlog::info("[#{}] attempt {}: GET {}{}", m_id, m_attempts, net::redactUrl(m_request.url),
-                 m_resumeFrom > 0 ? " from byte " + std::to_string(m_resumeFrom) : "");
-    setState(DownloadState::Connecting);
-    return e;
-}
-
-size_t Job::headerCallback(char* data, size_t size, size_t count, void* self) {
-    auto* job = static_cast<Job*>(self);
-    const size_t n = size * count;
-    job->m_response.feed(std::string_view(data, n));
-    return n;
-}
-
-int Job::debugCallback(CURL*, curl_infotype type, char* data, size_t size, void* self) {
-    const auto* job = static_cast<Job*>(self);
-    if (type == CURLINFO_HEADER_OUT || type == CURLINFO_HEADER_IN || type == CURLINFO_TEXT) {
-        std::string_view text(data, size);
-        // Request headers arrive as one block: redact line by line.
-        size_t start = 0;
-        while (start < text.size()) {
-            size_t end = text.find('\n', start);
-            if (end == std::string_view::npos) {
-                end = text.size();
-            }
-            std::string line = log::redactHeader(text.substr(start, end - start));
-            while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) {
-                line.pop_back();
-            }
-            if (!line.empty()) {
-                spdlog::debug("[#{}] {} {}", job->m_id,
-                              type == CURLINFO_HEADER_OUT  ? '>'
-                              : type == CURLINFO_HEADER_IN ? '<'
-                                                           : '*',
-                              line);
-            }
-            start = end + 1;
-        }
-    }
-    return 0;
-}
-
-size_t Job::writeCallback(char* data, size_t size, size_t count, void* self) {
-    auto* job = static_cast<Job*>(self);
-    const size_t n = size * count;
-    if (!job->m_bodyStarted) {
-        if (!job->onBodyStart()) {
-            return 0; // aborts the transfer with CURLE_WRITE_ERROR; m_abort says why
-        }
-        job->m_bodyStarted = true;
-    }
-    if (job->m_total >= 0 && job->m_writeOffset + static_cast<std::int64_t>(n) > job->m_total) {
-        job->m_abort = Abort::TooMuchData;
-        job->m_abortMessage = "the server sent more data than the announced size of " +
-                              std::to_string(job->m_total) + " bytes";
-        return 0;
-    }
-    if (!job->m_file.writeAt(job->m_writeOffset, data, n, &job->m_ioError)) {
-        job->m_abort = Abort::Io;
-        job->m_abortMessage = job->m_ioError.message;
-        return 0;
-    }
-    job->m_writeOffset += static_cast<std::int64_t>(n);
-    job->m_done = job->m_writeOffset;
-    job->m_attemptBytes += static_cast<std::int64_t>(n);
-    return n;
-}
-
-bool Job::onBodyStart() {
-    std::int64_t total = -1;
-    if (m_response.isHttp()) {
-        const long status = m_response.status();
-        if (status < 200 || status >= 300) {
-            m_abort = Abort::HttpStatus;
-            return false;
-        }
-        if (status == 206) {
-            const auto& range = m_response.contentRange();
-            if (!range || range->first != m_resumeFrom) {
-                m_abort = Abort::BadRange;
-                m_abortMessage =
-                    "the server answered a request for bytes " + std::to_string(m_resumeFrom) +
-                    "- with Content-Range '" +
-                    (range ? std::to_string(range->first) + "-" + std::to_string(range->last)
-                           : std::string("missing or malformed")) +
-                    "'";
-                return false;
-            }
-            const bool etagChanged =
-                !m_etag.empty() && !m_response.etag().empty() && m_response.etag() != m_etag;
-            const bool sizeChanged = m_total >= 0 && range->total >= 0 && range->total != m_total;
-            if (etagChanged || sizeChanged) {
-                m_abort = Abort::FileChanged;
-                m_abortMessage = etagChanged ? "the ETag changed" : "the size changed";
-                return false;
-            }
-            m_writeOffset = range->first;
-            total = range->total;
-        } else {
-            if (m_resumeFrom > 0) {
-                spdlog::warn("[#{}] the server sent the whole file instead of bytes {}- "
-                             "(no range support, or the file changed); starting over",
-                             m_id, m_resumeFrom);
-                m_resumeFrom = 0;
-                m_done = 0;
-                m_controlSaved = false;
-                if (m_file.isOpen() && !m_file.truncate(0, &m_ioError)) {
-                    m_abort = Abort::Io;
-                    m_abortMessage = m_ioError.message;
-                    return false;
-                }
-            }
-            m_writeOffset = 0;
-            total = m_response.contentLength();
-        }
-        if (m_response.etag() != m_etag || m_response.lastModified() != m_lastModified) {
-            m_controlSaved = false;
-        }
-        m_etag = m_response.etag();
-        m_lastModified = m_response.lastModified();
-    } else {
-        // FTP: libcurl reports the bytes still to come after a REST.
-        curl_off_t remaining = -1;
-        curl_easy_getinfo(m_easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &remaining);
-        m_writeOffset = m_resumeFrom;
-        total = remaining >= 0 ? m_resumeFrom + remaining : -1;
-    }
-    if (total >= 0 && total != m_total) {
-        m_total = total;
-        m_controlSaved = false;
-    }
-    if (m_finalPath.empty() && !chooseName()) {
-        return false;
-    }
-    if (!m_file.isOpen() && !openPart(m_writeOffset == 0)) {
-        return false;
-    }
-    if (m_writeOffset == 0 && m_file.size() > 0 && !m_file.truncate(0, &m_ioError)) {
-        m_abort = Abort::Io;
-        m_abortMessage = m_ioError.message;
-        return false;
-    }
-    saveControl();
-    setState(DownloadState::Downloading);
-    return true;
-}
-
-bool Job::chooseName() {
-    char* effective = nullptr;
-    curl_easy_getinfo(m_easy, CURLINFO_EFFECTIVE_URL, &effective);
-    // The final URL after redirects names the file best (download links often redirect to
-    // the real file); fall back to the URL the person gave.
-    std::string urlForName = m_request.url;
-    if (effective != nullptr && naming::fileNameFromUrl(effective)) {
-        urlForName = effective;
-    }
-    const std::string name =
-        naming::chooseFileName(m_request.fileName, m_response.contentDisposition(), urlForName);
-    const bool overwrite = m_request.allowOverwrite;
-    const auto taken = [this, overwrite](const fs::path& p) {
-        if (m_host.isPathReserved(p)) {
-            return true;
-        }
-        if (overwrite) {
-            return false;
-        }
-        std::error_code ec;
-        return fs::exists(p, ec) || fs::exists(io::partPathFor(p), ec);
-    };
-    try {
-        m_finalPath = naming::uniquePath(m_dir, name, taken);
-    } catch (const std::exception& e) { // every "name (N)" taken: never throw through curl
-        m_abort = Abort::Local;
-        m_abortMessage = e.what();
-        return false;
-    }
-    if (!naming::isInside(m_dir, m_finalPath)) {
-        m_abort = Abort::Local;
-        m_abortMessage = "refusing to write outside the download folder: " + m_finalPath.string();
-        m_finalPath.clear();
-        return false;
-    }
-    m_partPath = io::partPathFor(m_finalPath);
-    m_host.reservePath(m_finalPath, m_id);
-    spdlog::info("[#{}] saving as {}", m_id, m_finalPath.string());
-    return openPart(true);
-}
-
-bool Job::openPart(bool truncate) {
-    if (!m_file.open(m_partPath, truncate, &m_ioError)) {
-        m_abort = Abort::Io;
-        m_abortMessage = m_ioError.message;
-        return false;
-    }
-    return true;
-}
-
-void Job::saveControl() {
-    if (m_controlSaved || m_partPath.empty()) {
+        m_linear.add({0, partSize});
+        m_durable = m_linear;
         return;
     }
-    io::ControlData data{m_request.url, m_total, m_etag, m_lastModified};
+    m_total = control->totalBytes;
+    m_etag = control->etag;
+    m_lastModified = control->lastModified;
+    m_contentType = control->contentType;
+    m_rangesOk = control->acceptsRanges;
+    m_controlUrl = control->url;
+    IntervalSet done;
+    if (control->contiguous) {
+        done.add({0, m_total >= 0 ? std::min(partSize, m_total) : partSize});
+    } else {
+        for (const auto& r : control->ranges) {
+            done.add(r);
+        }
+    }
+    m_allocated = m_total >= 0 && partSize == m_total;
+    if (m_total >= 0 && m_rangesOk) {
+        m_planner.emplace(m_total, std::max<std::int64_t>(1, m_request.minSplitSize > 0
+                                                                 ? m_request.minSplitSize
+                                                                 : m_download.minSplitSize));
+        m_planner->markWritten(done);
+    } else {
+        m_linear.add({0, done.contiguousFrom(0)});
+    }
+    m_durable = written();
+    m_controlDirty = false;
+    spdlog::info("[#{}] resuming {}: {} of {} bytes already on disk", m_id, m_partPath.string(),
+                 doneBytes(), m_total);
+}
+
+void Job::tick(Clock::time_point now) {
+    if (now < m_nextTick) {
+        return;
+    }
+    m_nextTick = now + kTickInterval;
+    if (m_state == DownloadState::Retrying) {
+        if (now >= m_nextRetryAt && m_connections.empty()) {
+            setState(DownloadState::Connecting);
+            m_blockNewConnections = false;
+            m_lastProgressAt = now;
+            if (m_planner && m_rangesOk) {
+                openMoreConnections(now);
+            } else {
+                openConnection(m_linear.contiguousFrom(0), -1, 0);
+            }
+        }
+        return;
+    }
+    if (!isActive(m_state)) {
+        return;
+    }
+    // A racer that lost, or a connection whose range someone else finished: close it.
+    for (std::size_t i = 0; i < m_connections.size();) {
+        Connection* c = m_connections[i].get();
+        if (m_planner && c->segmentId != 0 && m_planner->isDone(c->segmentId)) {
+            dropConnection(c, true);
+            continue;
+        }
+        ++i;
+    }
+    if (allWritten() && m_connections.empty()) {
+        complete();
+        return;
+    }
+    closeSlowConnections(now);
+    openMoreConnections(now);
+    const std::int64_t done = doneBytes();
+    if (done != m_lastProgressBytes) {
+        m_lastProgressBytes = done;
+        m_lastProgressAt = now;
+        if (m_state == DownloadState::Stalled) {
+            setState(DownloadState::Downloading);
+        }
+    } else if (m_state == DownloadState::Downloading && now - m_lastProgressAt > kStallAfter) {
+        spdlog::info("[#{}] stalled: no data for {} s", m_id,
+                     std::chrono::duration_cast<std::chrono::seconds>(kStallAfter).count());
+        setState(DownloadState::Stalled);
+    }
+    saveResumeData(false);
+}
+
+void Job::saveResumeData(bool force) {
+    if (m_partPath.empty() || !m_file.isOpen()) {
+        return;
+    }
+    const auto now = Clock::now();
+    if (!force && now < m_nextSave) {
+        return;
+    }
+    m_nextSave = now + std::chrono::milliseconds(m_download.controlSaveIntervalMs);
+    // Snapshot first, then flush: the control file may only claim bytes the disk has.
+    const IntervalSet snapshot = written();
+    if (snapshot == m_durable && !m_controlDirty) {
+        return;
+    }
+    if (!m_file.sync(&m_ioError)) {
+        spdlog::warn("[#{}] {}", m_id, m_ioError.message);
+        return;
+    }
+    io::ControlData data;
+    data.url = m_request.url;
+    data.totalBytes = m_total;
+    data.etag = m_etag;
+    data.lastModified = m_lastModified;
+    data.contentType = m_contentType;
+    data.acceptsRanges = m_rangesOk;
+    data.ranges = snapshot.ranges();
     std::string error;
     if (io::saveControl(io::controlPathFor(m_partPath), data, &error)) {
-        m_controlSaved = true;
+        m_durable = snapshot;
+        m_controlDirty = false;
+        m_controlUrl = m_request.url;
     } else {
         spdlog::warn("[#{}] cannot save resume data: {}", m_id, error);
     }
 }
 
-std::string Job::describeFailure(CURLcode result, long status) const {
-    if (!m_abortMessage.empty()) {
-        return m_abortMessage;
-    }
-    if (status >= 400 || (m_abort == Abort::HttpStatus && status > 0)) {
-        return "the server answered HTTP " + std::to_string(status) + " (" +
-               describe(RetryPolicy::classify(0, status)) + ")";
-    }
-    std::string message = m_errorBuffer[0] != '\0' ? m_errorBuffer : curl_easy_strerror(result);
-    if (result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CACERT_BADFILE) {
-        message += " (TLS certificate not trusted; give its CA with --ca-certificate, or "
-                   "--check-certificate=false if you trust this server)";
-    }
-    return message;
+void Job::scheduleRetry(const std::string& why, ErrorCode code, std::chrono::milliseconds delay) {
+    m_error = code;
+    m_errorMessage = why;
+    m_nextRetryAt = Clock::now() + delay;
+    spdlog::warn("[#{}] {}; retrying in {:.1f} s", m_id, why,
+                 static_cast<double>(delay.count()) / 1000.0);
+    saveResumeData(true);
+    setState(DownloadState::Retrying);
 }
 
-void Job::finishAttempt(CURLcode result) {
-    const long status = m_response.isHttp() ? m_response.status() : 0;
-    curl_off_t retryAfter = 0;
-    if (m_easy != nullptr) {
-        curl_easy_getinfo(m_easy, CURLINFO_RETRY_AFTER, &retryAfter);
+void Job::stopAll() {
+    while (!m_connections.empty()) {
+        dropConnection(m_connections.back().get(), true);
     }
-    const std::string failure = describeFailure(result, status);
-    closeEasy();
+}
 
-    if (m_abort == Abort::FileChanged) {
-        restartFromZero(m_abortMessage);
-        return;
-    }
-    if (m_abort == Abort::Io) {
-        m_file.close();
-        fail(m_ioError.diskFull ? ErrorCode::DiskFull : ErrorCode::FileIo, failure);
-        return;
-    }
-    if (m_abort == Abort::Local) {
-        fail(ErrorCode::CannotCreateFile, failure);
-        return;
-    }
-    if (status == 416 && m_resumeFrom > 0) {
-        if (m_total >= 0 && m_done == m_total) {
-            complete(); // the part file already held every byte
-        } else {
-            restartFromZero("the server cannot serve bytes " + std::to_string(m_resumeFrom) +
-                            "- (416); the file on the server is shorter now");
-        }
-        return;
-    }
-    if (result == CURLE_OK && m_abort == Abort::None && status < 300) {
-        if (!m_bodyStarted && !onBodyStart()) { // an empty file is still a file
-            fail(ErrorCode::CannotCreateFile, m_abortMessage);
-            return;
-        }
-        if (m_total < 0 || m_done == m_total) {
-            complete();
-            return;
-        }
-        result = CURLE_PARTIAL_FILE; // shorter than announced: continue where it stopped
-    }
-
-    AttemptOutcome outcome;
-    outcome.curlCode = result;
-    if (m_abort == Abort::HttpStatus || result == CURLE_OK) {
-        outcome.httpStatus = status;
-        if (status < 400) {
-            outcome.curlCode = CURLE_WEIRD_SERVER_REPLY; // e.g. a 3xx with no Location
-        }
-    } else if (m_abort == Abort::BadRange) {
-        outcome.curlCode = CURLE_RECV_ERROR; // worth another try, counted against MaxTries
-    } else if (m_abort == Abort::TooMuchData) {
-        outcome.curlCode = CURLE_WEIRD_SERVER_REPLY;
-    }
-    outcome.retryAfterSeconds = retryAfter;
-    outcome.madeProgress = m_attemptBytes > 0;
-    m_failuresWithoutProgress = outcome.madeProgress ? 1 : m_failuresWithoutProgress + 1;
-    const RetryDecision decision = m_retry.decide(outcome, m_failuresWithoutProgress, jitter());
-    if (m_file.isOpen()) {
-        m_file.sync(&m_ioError);
-    }
-    if (decision.retry) {
-        m_error = decision.error;
-        m_errorMessage = failure;
-        m_nextRetryAt = Clock::now() + decision.delay;
-        spdlog::warn("[#{}] attempt {} failed: {}; retrying in {:.1f} s", m_id, m_attempts, failure,
-                     static_cast<double>(decision.delay.count()) / 1000.0);
-        setState(DownloadState::Retrying);
-        return;
-    }
-    fail(decision.error == ErrorCode::Ok ? ErrorCode::Unknown : decision.error, failure);
+void Job::goToAttentionState(DownloadState state, const std::string& why) {
+    stopAll();
+    saveResumeData(true);
+    m_file.close();
+    m_error =
+        state == DownloadState::LinkExpired ? ErrorCode::NotFound : ErrorCode::BadHttpResponse;
+    m_errorMessage = why;
+    m_restartOnStart = state == DownloadState::FileChanged;
+    spdlog::warn("[#{}] {}: {}", m_id, toString(state), why);
+    setState(state);
 }
 
 void Job::restartFromZero(const std::string& why) {
     spdlog::warn("[#{}] starting over from zero: {}", m_id, why);
-    m_done = 0;
+    stopAll();
+    m_planner.reset();
+    m_linear.clear();
+    m_durable.clear();
     m_total = -1;
     m_etag.clear();
     m_lastModified.clear();
-    m_controlSaved = false;
+    m_contentType.clear();
+    m_rangesOk = false;
+    m_resumed = false;
+    m_allocated = false;
+    m_controlDirty = true;
     if (m_file.isOpen()) {
         m_file.truncate(0, &m_ioError);
     }
@@ -531,24 +315,52 @@ void Job::restartFromZero(const std::string& why) {
 }
 
 void Job::complete() {
+    stopAll();
     if (!m_file.isOpen() && !openPart(false)) {
-        fail(ErrorCode::CannotOpenFile, m_abortMessage);
+        fail(ErrorCode::CannotOpenFile, m_ioError.message);
         return;
+    }
+    if (m_total < 0) {
+        m_total = doneBytes();
     }
     if (!m_file.sync(&m_ioError)) {
         fail(ErrorCode::FileIo, m_ioError.message);
         return;
     }
+    saveResumeData(true);
     m_file.close();
+    if (m_checksum) {
+        setState(DownloadState::Verifying);
+        m_host.verifyAsync(*this, m_partPath, *m_checksum);
+        return;
+    }
+    finishVerified();
+}
+
+void Job::verified(bool ok, const std::string& actualHex) {
+    if (m_state != DownloadState::Verifying) {
+        return; // paused or removed meanwhile
+    }
+    if (ok) {
+        spdlog::info("[#{}] {} checksum verified", m_id, m_checksum->algorithm);
+        finishVerified();
+        return;
+    }
+    fail(ErrorCode::ChecksumMismatch,
+         m_checksum->algorithm + " mismatch: expected " + m_checksum->hex + ", got " +
+             (actualHex.empty() ? std::string("no digest (file unreadable)") : actualHex) +
+             "; the data stays in '" + m_partPath.filename().string() + "'");
+}
+
+void Job::finishVerified() {
     std::error_code ec;
     if (!m_request.allowOverwrite && fs::exists(m_finalPath, ec)) {
         // Someone created the name while we downloaded: never overwrite silently.
-        const fs::path old = m_finalPath;
         const auto taken = [this](const fs::path& p) {
             std::error_code e;
             return m_host.isPathReserved(p) || fs::exists(p, e);
         };
-        m_host.releasePath(old);
+        m_host.releasePath(m_finalPath);
         try {
             m_finalPath = naming::uniquePath(m_dir, m_finalPath.filename().string(), taken);
         } catch (const std::exception& e) {
@@ -556,6 +368,9 @@ void Job::complete() {
             return;
         }
         m_host.reservePath(m_finalPath, m_id);
+    }
+    if (m_total >= 0 && fs::file_size(m_partPath, ec) != static_cast<std::uintmax_t>(m_total)) {
+        fs::resize_file(m_partPath, static_cast<std::uintmax_t>(m_total), ec); // never longer
     }
     fs::rename(m_partPath, m_finalPath, ec);
     if (ec) {
@@ -566,24 +381,22 @@ void Job::complete() {
     fs::remove(io::controlPathFor(m_partPath), ec);
     // The finished file now guards its own name on disk; the reservation is for part files.
     m_host.releasePath(m_finalPath);
-    if (m_total < 0) {
-        m_total = m_done;
-    }
     m_error = ErrorCode::Ok;
     m_errorMessage.clear();
-    spdlog::info("[#{}] completed: {} ({} bytes)", m_id, m_finalPath.string(), m_done);
+    spdlog::info("[#{}] completed: {} ({} bytes)", m_id, m_finalPath.string(), m_total);
     setState(DownloadState::Completed);
 }
 
 void Job::fail(ErrorCode code, const std::string& message) {
+    stopAll();
     m_error = code;
     m_errorMessage = message;
     if (m_file.isOpen()) {
-        m_file.sync(&m_ioError);
+        saveResumeData(true);
         m_file.close();
     }
     std::error_code ec;
-    if (!m_partPath.empty() && m_done == 0) {
+    if (!m_partPath.empty() && doneBytes() == 0) {
         // Nothing worth resuming: leave no empty husk behind.
         fs::remove(m_partPath, ec);
         fs::remove(io::controlPathFor(m_partPath), ec);
@@ -593,9 +406,9 @@ void Job::fail(ErrorCode code, const std::string& message) {
 }
 
 void Job::interrupt() {
-    closeEasy();
+    stopAll();
     if (m_file.isOpen()) {
-        m_file.sync(&m_ioError);
+        saveResumeData(true);
         m_file.close();
     }
 }
@@ -617,6 +430,13 @@ void Job::releaseName() {
     }
 }
 
+void Job::sampleSpeed(Clock::time_point now) {
+    m_speed.sample(now, doneBytes());
+    for (auto& c : m_connections) {
+        c->speed.sample(now, c->bytes);
+    }
+}
+
 DownloadSnapshot Job::snapshot(Clock::time_point now) const {
     DownloadSnapshot s;
     s.id = m_id;
@@ -626,12 +446,12 @@ DownloadSnapshot Job::snapshot(Clock::time_point now) const {
     s.fileName = m_finalPath.empty() ? m_request.fileName : m_finalPath.filename().string();
     s.filePath = m_finalPath.string();
     s.totalBytes = m_total;
-    s.doneBytes = m_done;
-    s.speedBytesPerSec = m_state == DownloadState::Downloading ? m_speed.bytesPerSecond() : 0;
+    s.doneBytes = doneBytes();
+    s.speedBytesPerSec = isActive(m_state) ? m_speed.bytesPerSecond() : 0;
     if (s.speedBytesPerSec > 0 && m_total >= 0) {
-        s.etaSeconds = static_cast<double>(m_total - m_done) / s.speedBytesPerSec;
+        s.etaSeconds = static_cast<double>(m_total - s.doneBytes) / s.speedBytesPerSec;
     }
-    s.connections = isActive(m_state) ? 1 : 0;
+    s.connections = static_cast<int>(m_connections.size());
     s.attempt = m_attempts;
     if (m_state == DownloadState::Retrying) {
         s.nextRetryInMs = std::max<std::int64_t>(
@@ -640,6 +460,7 @@ DownloadSnapshot Job::snapshot(Clock::time_point now) const {
     s.error = m_error;
     s.errorMessage = m_errorMessage;
     s.addedAtMs = m_addedAtMs;
+    s.checksum = m_request.checksum;
     return s;
 }
 

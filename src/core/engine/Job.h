@@ -1,25 +1,28 @@
 #pragma once
-// One download as the engine runs it: its easy handle for the current attempt, the part file,
-// the naming decision, response validation, and what to do when an attempt ends.
-// Lives on its engine's thread only; nothing else touches it.
+// One download as the engine runs it: its connections (one easy handle each, on planned byte
+// ranges), the part file and its control file, the naming decision, response validation, retries
+// and the checksum. Lives on its engine's thread only; nothing else touches it.
 #include "core/config/Config.h"
+#include "core/engine/Connection.h"
 #include "core/engine/DownloadTypes.h"
-#include "core/engine/HttpResponse.h"
-#include "core/engine/SpeedMeter.h"
+#include "core/integrity/Checksum.h"
 #include "core/io/PartFile.h"
 #include "core/retry/RetryPolicy.h"
-
-#include <curl/curl.h>
+#include "core/segment/IntervalSet.h"
+#include "core/segment/SegmentPlanner.h"
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace maria2 {
 
 class Job;
 
-// What a Job needs from its engine: names other downloads hold, and a way to report changes.
+// What a Job needs from its engine.
 class JobHost {
 public:
     virtual ~JobHost() = default;
@@ -27,6 +30,11 @@ public:
     virtual void reservePath(const std::filesystem::path& path, DownloadId id) = 0;
     virtual void releasePath(const std::filesystem::path& path) = 0;
     virtual void jobStateChanged(Job& job) = 0;
+    // Adds / removes an easy handle to / from the multi handle. Never called from a curl callback.
+    virtual bool attach(CURL* easy) = 0;
+    virtual void detach(CURL* easy) = 0;
+    // Runs the checksum on another thread; the engine calls verified() with the result.
+    virtual void verifyAsync(Job& job, std::filesystem::path file, ChecksumSpec expected) = 0;
 };
 
 class Job {
@@ -40,51 +48,70 @@ public:
 
     DownloadId id() const { return m_id; }
     DownloadState state() const { return m_state; }
+    const DownloadRequest& request() const { return m_request; }
     // Changes the state and tells the host (which tells the front ends at once).
     void setState(DownloadState state);
 
-    // Prepares a fresh easy handle for the next attempt (resuming from the bytes on disk).
-    // Returns nullptr if the download failed locally (state is then Failed).
-    CURL* beginAttempt();
-    CURL* easy() const { return m_easy; }
+    // Queued -> the first connection (resuming what is on disk).
+    void start();
+    // Periodic work (cheap unless something is due): open or close connections, flush and save
+    // resume data, detect stalls, start a due retry.
+    void tick(Clock::time_point now);
+    // The multi handle reported a connection's transfer done (already detached from it).
+    void connectionDone(CURL* easy, CURLcode result);
+    // The checksum thread's verdict.
+    void verified(bool ok, const std::string& actualHex);
 
-    // The multi handle reported this attempt done (the engine has already removed the easy
-    // handle from it). Moves to Completed, Retrying, Queued (restart at once) or Failed.
-    void finishAttempt(CURLcode result);
-
-    // Pause or shutdown: drops the easy handle (already removed from the multi) and flushes
-    // the part file so a later run resumes byte-exactly.
+    // Pause or shutdown: every connection is dropped and the part file flushed and described
+    // in the control file, so a later run resumes byte-exactly.
     void interrupt();
     // Deletes what this download wrote: the part and control files, or the finished file.
     void deleteFiles();
     void releaseName();
+    // A new URL for the same download (a refreshed link). Takes effect on the next start.
+    void changeUrl(const std::string& url);
 
     Clock::time_point nextRetryAt() const { return m_nextRetryAt; }
-    void sampleSpeed(Clock::time_point now) { m_speed.sample(now, m_done); }
+    void sampleSpeed(Clock::time_point now);
     DownloadSnapshot snapshot(Clock::time_point now) const;
 
 private:
-    static size_t writeCallback(char* data, size_t size, size_t count, void* self);
-    static size_t headerCallback(char* data, size_t size, size_t count, void* self);
-    static int debugCallback(CURL*, curl_infotype type, char* data, size_t size, void* self);
+    friend struct JobCallbacks;
 
-    enum class Abort { None, HttpStatus, BadRange, FileChanged, TooMuchData, Io, Local };
-
+    // Job.cpp: life cycle
     void adoptExistingPart();
-    bool onBodyStart();
-    bool chooseName();
-    bool openPart(bool truncate);
-    void saveControl();
+    void scheduleRetry(const std::string& why, ErrorCode code, std::chrono::milliseconds delay);
     void complete();
+    void finishVerified();
     void fail(ErrorCode code, const std::string& message);
+    void stopAll();
+    void goToAttentionState(DownloadState state, const std::string& why);
     void restartFromZero(const std::string& why);
-    void closeEasy();
-    std::string describeFailure(CURLcode result, long status) const;
-    bool isHttp() const;
+    void saveResumeData(bool force);
+    std::int64_t doneBytes() const;
+    const IntervalSet& written() const;
+    bool allWritten() const;
+
+    // JobConnections.cpp: connections and responses
+    Connection* openConnection(std::int64_t begin, std::int64_t end, int segmentId);
+    Connection* findConnection(CURL* easy);
+    bool openPart(bool truncate);
+    void openMoreConnections(Clock::time_point now);
+    void closeSlowConnections(Clock::time_point now);
+    void dropConnection(Connection* c, bool releaseSegment);
+    bool onBodyStart(Connection& c);
+    bool validateResponse(Connection& c, std::int64_t* total);
+    bool prepareFile(Connection& c, std::int64_t total);
+    bool chooseName(Connection& c);
+    std::size_t write(Connection& c, const char* data, std::size_t n);
+    void handleFailure(Connection& c, CURLcode result);
+    std::string describeFailure(const Connection& c, CURLcode result) const;
+    int wantedConnections() const;
 
     DownloadId m_id;
     DownloadRequest m_request;
     NetworkSettings m_network;
+    DownloadSettings m_download;
     RetryPolicy m_retry;
     JobHost& m_host;
     std::int64_t m_addedAtMs;
@@ -92,34 +119,43 @@ private:
     DownloadState m_state = DownloadState::Queued;
     ErrorCode m_error = ErrorCode::Ok;
     std::string m_errorMessage;
-    int m_attempts = 0;
+    int m_attempts = 0; // connections opened
     int m_failuresWithoutProgress = 0;
-    Clock::time_point m_nextRetryAt{};
+    Clock::time_point m_nextRetryAt{};            // Retrying: when the next attempt starts
+    Clock::time_point m_noNewConnectionsBefore{}; // back-off after a connection failed
+    Clock::time_point m_nextSave{};
+    Clock::time_point m_lastProgressAt{};
+    std::int64_t m_lastProgressBytes = 0;
 
     std::filesystem::path m_dir;
     std::filesystem::path m_finalPath; // empty until the name is decided
     std::filesystem::path m_partPath;
     io::PartFile m_file;
+    bool m_allocated = false;
 
+    // What the file is: learnt from the first response, or from the control file.
     std::int64_t m_total = -1;
-    std::int64_t m_done = 0;       // contiguous bytes on disk from offset 0
-    std::int64_t m_resumeFrom = 0; // what this attempt asked for
-    std::int64_t m_writeOffset = 0;
-    std::int64_t m_attemptBytes = 0;
-    bool m_bodyStarted = false;
     std::string m_etag;
     std::string m_lastModified;
-    bool m_controlSaved = false;
+    std::string m_contentType;
+    bool m_rangesOk = false;  // proven by a 206 (or REST) on this file
+    bool m_resumed = false;   // bytes came from an earlier run: validators are checked
+    std::string m_controlUrl; // the URL the bytes on disk came from
 
-    HttpResponse m_response;
-    Abort m_abort = Abort::None;
-    std::string m_abortMessage;
+    std::optional<SegmentPlanner> m_planner; // once the size is known and ranges work
+    IntervalSet m_linear;                    // without a planner: [0, done)
+    IntervalSet m_durable;                   // flushed and recorded in the control file
+    bool m_controlDirty = true;
+
+    std::vector<std::unique_ptr<Connection>> m_connections;
     io::IoError m_ioError;
-
-    CURL* m_easy = nullptr;
-    curl_slist* m_headers = nullptr;
-    char m_errorBuffer[CURL_ERROR_SIZE] = {};
     SpeedMeter m_speed;
+    Clock::time_point m_nextTick{};
+    bool m_blockNewConnections = false; // a permanent error: let the others finish, open none
+    ErrorCode m_lastFailure = ErrorCode::Ok;
+    std::string m_lastFailureMessage;
+    bool m_restartOnStart = false; // FileChanged: the next start begins from zero
+    std::optional<ChecksumSpec> m_checksum;
 };
 
 } // namespace maria2

@@ -29,6 +29,13 @@ std::string encodeControl(const ControlData& data) {
     j["totalBytes"] = data.totalBytes;
     j["etag"] = data.etag;
     j["lastModified"] = data.lastModified;
+    j["contentType"] = data.contentType;
+    j["acceptsRanges"] = data.acceptsRanges;
+    auto ranges = nlohmann::ordered_json::array();
+    for (const auto& r : data.ranges) {
+        ranges.push_back({r.begin, r.end});
+    }
+    j["ranges"] = std::move(ranges);
     return j.dump(2) + "\n";
 }
 
@@ -48,7 +55,8 @@ std::optional<ControlData> decodeControl(const std::string& text, std::string* e
     if (version == j.end()) {
         return fail("not a MAria2 control file (no \"version\")");
     }
-    if (!version->is_number_integer() || version->get<std::int64_t>() != ControlData::kVersion) {
+    const std::int64_t v = version->is_number_integer() ? version->get<std::int64_t>() : -1;
+    if (v != 1 && v != ControlData::kVersion) {
         return fail("unsupported control file version " + version->dump());
     }
     try {
@@ -57,6 +65,26 @@ std::optional<ControlData> decodeControl(const std::string& text, std::string* e
         d.totalBytes = j.value("totalBytes", std::int64_t{-1});
         d.etag = j.value("etag", std::string());
         d.lastModified = j.value("lastModified", std::string());
+        if (v == 1) {
+            d.contiguous = true;
+            return d;
+        }
+        d.contentType = j.value("contentType", std::string());
+        d.acceptsRanges = j.value("acceptsRanges", false);
+        std::int64_t previousEnd = 0;
+        for (const auto& r : j.at("ranges")) {
+            if (!r.is_array() || r.size() != 2) {
+                return fail("bad control file: a range is not [begin, end]");
+            }
+            const ByteRange range{r[0].get<std::int64_t>(), r[1].get<std::int64_t>()};
+            // Sorted, disjoint and inside the file, or the file is not trusted at all.
+            if (range.begin < previousEnd || range.end <= range.begin ||
+                (d.totalBytes >= 0 && range.end > d.totalBytes)) {
+                return fail("bad control file: ranges out of order or outside the file");
+            }
+            previousEnd = range.end;
+            d.ranges.push_back(range);
+        }
         return d;
     } catch (const nlohmann::json::exception& e) {
         return fail(std::string("bad control file field: ") + e.what());

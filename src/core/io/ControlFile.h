@@ -2,19 +2,29 @@
 // The small versioned sidecar beside a part file (NAME.part.maria2) that lets a later run
 // resume safely: which URL it came from and the validators that prove the server still has
 // the same file. Written atomically. JSON, "version" first.
+#include "core/segment/ByteRange.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace maria2::io {
 
+// Version 2 adds the finished ranges (multi-connection downloads write anywhere). A version 1
+// file (single stream) is still read: its bytes are the part file's first partSize bytes, so
+// `contiguous` is set and `ranges` is empty.
 struct ControlData {
-    static constexpr int kVersion = 1;
+    static constexpr int kVersion = 2;
     std::string url;
     std::int64_t totalBytes = -1;
     std::string etag;
     std::string lastModified;
+    std::string contentType;
+    bool acceptsRanges = false;
+    std::vector<ByteRange> ranges; // finished and flushed to disk, sorted, disjoint
+    bool contiguous = false;       // read from a version 1 file
 };
 
 std::filesystem::path controlPathFor(const std::filesystem::path& partPath);

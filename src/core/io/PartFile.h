@@ -29,6 +29,10 @@ public:
     // Writes all of data at offset (not the file position: segments may write anywhere).
     bool writeAt(std::int64_t offset, const char* data, std::size_t size, IoError* error);
     bool truncate(std::int64_t size, IoError* error);
+    // Reserves disk space for `size` bytes so a full disk shows at once, not mid-download,
+    // and the file is not fragmented (posix_fallocate / F_PREALLOCATE / SetEndOfFile).
+    // Falls back to a sparse file where the file system cannot preallocate.
+    bool allocate(std::int64_t size, IoError* error);
     // Data reaches the disk (fdatasync / FlushFileBuffers) before this returns.
     bool sync(IoError* error);
     std::int64_t size() const; // -1 if not open

@@ -77,6 +77,29 @@ bool PartFile::truncate(std::int64_t size, IoError* error) {
     return true;
 }
 
+bool PartFile::allocate(std::int64_t size, IoError* error) {
+#if defined(__linux__)
+    const int rc = ::posix_fallocate(m_fd, 0, static_cast<off_t>(size));
+    if (rc == 0) {
+        return true;
+    }
+    if (rc != EOPNOTSUPP && rc != EINVAL) {
+        errno = rc;
+        return fail(error, m_path, "cannot reserve space for");
+    }
+#elif defined(__APPLE__)
+    fstore_t store{F_ALLOCATECONTIG | F_ALLOCATEALL, F_PEOFPOSMODE, 0, static_cast<off_t>(size), 0};
+    if (::fcntl(m_fd, F_PREALLOCATE, &store) != 0) {
+        store.fst_flags = F_ALLOCATEALL; // contiguous failed is fine; any space will do
+        ::fcntl(m_fd, F_PREALLOCATE, &store);
+    }
+#endif
+    if (this->size() < size) {
+        return truncate(size, error);
+    }
+    return true;
+}
+
 bool PartFile::sync(IoError* error) {
     if (m_fd >= 0 && syncFd(m_fd) != 0) {
         return fail(error, m_path, "cannot flush");

@@ -67,6 +67,17 @@ bool PartFile::truncate(std::int64_t size, IoError* error) {
     return true;
 }
 
+bool PartFile::allocate(std::int64_t size, IoError* error) {
+    FILE_ALLOCATION_INFO alloc{};
+    alloc.AllocationSize.QuadPart = size;
+    SetFileInformationByHandle(static_cast<HANDLE>(m_handle), FileAllocationInfo, &alloc,
+                               sizeof(alloc)); // best effort: space reserved when it works
+    if (this->size() < size) {
+        return truncate(size, error);
+    }
+    return true;
+}
+
 bool PartFile::sync(IoError* error) {
     if (m_handle != nullptr && !FlushFileBuffers(static_cast<HANDLE>(m_handle))) {
         return fail(error, m_path, "cannot flush");

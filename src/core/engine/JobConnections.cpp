@@ -1,0 +1,689 @@
+// Job's connections: opening them on planned ranges, the libcurl callbacks, validating every
+// response before a byte is written, and what a finished or failed connection means.
+#include "core/engine/Job.h"
+
+#include "Version.h"
+#include "core/io/ControlFile.h"
+#include "core/log/Log.h"
+#include "core/naming/FileNaming.h"
+#include "core/net/Url.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+namespace maria2 {
+namespace fs = std::filesystem;
+
+namespace {
+
+double jitter() {
+    thread_local std::mt19937 rng{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+bool isWeakEtag(const std::string& etag) {
+    return etag.rfind("W/", 0) == 0;
+}
+bool isHtml(const std::string& contentType) {
+    return contentType.rfind("text/html", 0) == 0;
+}
+
+constexpr auto kSlowGrace = std::chrono::seconds(4); // a new connection needs time to ramp up
+constexpr auto kSlowFor = std::chrono::seconds(5);   // sustained, not a blip
+constexpr double kSlowRatio = 0.3;                   // below 30% of the median of its peers
+constexpr double kEndgameSeconds = 2.0;              // race a range that needs longer than this
+
+} // namespace
+
+// Static trampolines from libcurl's C callbacks into the Job.
+struct JobCallbacks {
+    static size_t write(char* data, size_t size, size_t count, void* self) {
+        auto* c = static_cast<Connection*>(self);
+        return c->job->write(*c, data, size * count);
+    }
+    static size_t header(char* data, size_t size, size_t count, void* self) {
+        auto* c = static_cast<Connection*>(self);
+        c->response.feed(std::string_view(data, size * count));
+        return size * count;
+    }
+    static int debug(CURL*, curl_infotype type, char* data, size_t size, void* self) {
+        const auto* c = static_cast<Connection*>(self);
+        if (type != CURLINFO_HEADER_OUT && type != CURLINFO_HEADER_IN && type != CURLINFO_TEXT) {
+            return 0;
+        }
+        const std::string_view text(data, size);
+        size_t start = 0;
+        while (start < text.size()) { // request headers arrive as one block: line by line
+            size_t end = text.find('\n', start);
+            end = end == std::string_view::npos ? text.size() : end;
+            std::string line = log::redactHeader(text.substr(start, end - start));
+            while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) {
+                line.pop_back();
+            }
+            if (!line.empty()) {
+                const char dir = type == CURLINFO_HEADER_OUT  ? '>'
+                                 : type == CURLINFO_HEADER_IN ? '<'
+                                                              : '*';
+                spdlog::debug("[#{}] {} {}", c->job->id(), dir, line);
+            }
+            start = end + 1;
+        }
+        return 0;
+    }
+};
+
+int Job::wantedConnections() const {
+    if (!m_rangesOk || m_total < 0) {
+        return 1;
+    }
+    const int split = m_request.split > 0 ? m_request.split : m_download.split;
+    const int perServer = m_request.maxConnectionsPerServer > 0
+                              ? m_request.maxConnectionsPerServer
+                              : m_download.maxConnectionsPerServer;
+    const std::int64_t minSplit =
+        m_request.minSplitSize > 0 ? m_request.minSplitSize : m_download.minSplitSize;
+    // No more connections than the file has pieces of at least minSplit bytes; the planner
+    // itself never cuts below minSplit, and the endgame may race a last slow piece.
+    const std::int64_t pieces = (m_total + minSplit - 1) / std::max<std::int64_t>(1, minSplit);
+    const auto byMinSplit = static_cast<int>(std::clamp<std::int64_t>(pieces, 1, 64));
+    return std::max(1, std::min({split, perServer, byMinSplit}));
+}
+
+Connection* Job::findConnection(CURL* easy) {
+    for (auto& c : m_connections) {
+        if (c->easy == easy) {
+            return c.get();
+        }
+    }
+    return nullptr;
+}
+
+Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmentId) {
+    auto c = std::make_unique<Connection>();
+    c->job = this;
+    c->easy = curl_easy_init();
+    c->segmentId = segmentId;
+    c->requestBegin = begin;
+    c->requestEnd = end;
+    c->writeOffset = begin;
+    c->startedAt = Clock::now();
+    if (c->easy == nullptr) {
+        fail(ErrorCode::Unknown, "libcurl could not create a transfer");
+        return nullptr;
+    }
+    CURL* e = c->easy;
+    const bool http = net::schemeOf(m_request.url).rfind("http", 0) == 0;
+    curl_easy_setopt(e, CURLOPT_URL, m_request.url.c_str());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, c.get());
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errorBuffer);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &JobCallbacks::write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, c.get());
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &JobCallbacks::header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, c.get());
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp,ftps");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(m_network.maxRedirects));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, static_cast<long>(m_network.connectTimeoutSeconds));
+    if (m_network.lowSpeedLimitBytes > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
+                         static_cast<long>(m_network.lowSpeedLimitBytes));
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                         static_cast<long>(m_network.lowSpeedTimeSeconds));
+    }
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
+    const std::string defaultAgent = std::string("MAria2/") + kVersion;
+    const std::string& agent = !m_request.userAgent.empty()   ? m_request.userAgent
+                               : !m_network.userAgent.empty() ? m_network.userAgent
+                                                              : defaultAgent;
+    curl_easy_setopt(e, CURLOPT_USERAGENT, agent.c_str());
+    if (!m_request.referer.empty()) {
+        curl_easy_setopt(e, CURLOPT_REFERER, m_request.referer.c_str());
+    }
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, m_network.checkCertificate ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, m_network.checkCertificate ? 2L : 0L);
+    if (!m_network.caCertificate.empty()) {
+        curl_easy_setopt(e, CURLOPT_CAINFO, m_network.caCertificate.c_str());
+    }
+    if (!m_network.proxy.empty()) {
+        curl_easy_setopt(e, CURLOPT_PROXY, m_network.proxy.c_str());
+    }
+    for (const auto& header : m_request.headers) {
+        c->headers = curl_slist_append(c->headers, header.c_str());
+    }
+    // Ask for a range whenever it tells us something: to resume, for a planned segment, or
+    // (bytes=0-) on a first request that would like to split, to learn whether ranges work.
+    const bool wantsSplit = (m_request.split > 0 ? m_request.split : m_download.split) > 1;
+    const bool ranged = begin > 0 || end >= 0 || (http && wantsSplit && m_total < 0);
+    c->ranged = ranged;
+    if (ranged) {
+        const std::string range =
+            std::to_string(begin) + "-" + (end >= 0 ? std::to_string(end - 1) : std::string());
+        curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
+        // If-Range: a changed file comes back whole (200) instead of as a range of another
+        // file. Only for the URL the bytes came from: a refreshed link is checked by hand.
+        if (http && m_request.url == m_controlUrl) {
+            if (!m_etag.empty() && !isWeakEtag(m_etag)) {
+                c->headers = curl_slist_append(c->headers, ("If-Range: " + m_etag).c_str());
+            } else if (!m_lastModified.empty()) {
+                c->headers = curl_slist_append(c->headers, ("If-Range: " + m_lastModified).c_str());
+            }
+        }
+    }
+    if (c->headers != nullptr) {
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+    }
+    if (spdlog::should_log(spdlog::level::debug)) {
+        curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, &JobCallbacks::debug);
+        curl_easy_setopt(e, CURLOPT_DEBUGDATA, c.get());
+        curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+    }
+    ++m_attempts;
+    spdlog::info("[#{}] connection {}: GET {} bytes {}-{}", m_id, m_attempts,
+                 net::redactUrl(m_request.url), begin, end >= 0 ? std::to_string(end - 1) : "");
+    Connection* raw = c.get();
+    m_connections.push_back(std::move(c));
+    if (!m_host.attach(raw->easy)) {
+        dropConnection(raw, true);
+        fail(ErrorCode::Unknown, "libcurl refused a new transfer");
+        return nullptr;
+    }
+    return raw;
+}
+
+void Job::dropConnection(Connection* c, bool releaseSegment) {
+    m_host.detach(c->easy);
+    if (releaseSegment && m_planner && c->segmentId != 0 && m_planner->find(c->segmentId)) {
+        m_planner->release(c->segmentId);
+    }
+    std::erase_if(m_connections, [c](const auto& p) { return p.get() == c; });
+}
+
+void Job::openMoreConnections(Clock::time_point now) {
+    if (!m_planner || !m_rangesOk || m_blockNewConnections || now < m_noNewConnectionsBefore ||
+        !isActive(m_state)) {
+        return;
+    }
+    const int wanted = wantedConnections();
+    const std::int64_t target = (m_total + wanted - 1) / wanted;
+    while (static_cast<int>(m_connections.size()) < wanted) {
+        const auto segment = m_planner->assign(target);
+        if (!segment) {
+            break;
+        }
+        if (openConnection(segment->cursor, segment->end, segment->id) == nullptr) {
+            return;
+        }
+    }
+    // Endgame: nothing left to hand out, a connection is free, and one range still needs
+    // longer than a moment at its connection's pace: race a second request for it.
+    if (static_cast<int>(m_connections.size()) >= wanted || m_planner->unassignedBytes() > 0) {
+        return;
+    }
+    Connection* slowest = nullptr;
+    double worst = kEndgameSeconds;
+    for (auto& c : m_connections) {
+        const Segment* s = c->segmentId ? m_planner->find(c->segmentId) : nullptr;
+        if (s == nullptr || s->duplicate || now - c->startedAt < kSlowGrace) {
+            continue;
+        }
+        const double secondsLeft =
+            static_cast<double>(s->remaining()) / std::max(1.0, c->speed.bytesPerSecond());
+        if (secondsLeft > worst) {
+            worst = secondsLeft;
+            slowest = c.get();
+        }
+    }
+    if (slowest != nullptr) {
+        if (const auto racer = m_planner->duplicate(slowest->segmentId)) {
+            spdlog::info("[#{}] endgame: racing bytes {}-{} ({:.1f} s left at the current pace)",
+                         m_id, racer->cursor, racer->end - 1, worst);
+            openConnection(racer->cursor, racer->end, racer->id);
+        }
+    }
+}
+
+void Job::closeSlowConnections(Clock::time_point now) {
+    if (!m_planner || m_connections.size() < 3) {
+        return;
+    }
+    std::vector<double> speeds;
+    for (auto& c : m_connections) {
+        speeds.push_back(c->speed.bytesPerSecond());
+    }
+    std::nth_element(speeds.begin(),
+                     speeds.begin() + static_cast<std::ptrdiff_t>(speeds.size() / 2), speeds.end());
+    const double median = speeds[speeds.size() / 2];
+    for (auto& c : m_connections) {
+        const Segment* s = c->segmentId ? m_planner->find(c->segmentId) : nullptr;
+        const double speed = c->speed.bytesPerSecond();
+        if (s == nullptr || now - c->startedAt < kSlowGrace || speed >= kSlowRatio * median ||
+            s->remaining() < 2 * m_planner->minSplitSize()) {
+            c->slowSince = {};
+            continue;
+        }
+        if (c->slowSince == Clock::time_point{}) {
+            c->slowSince = now;
+        } else if (now - c->slowSince >= kSlowFor) {
+            spdlog::info("[#{}] closing a slow connection: {:.0f} KiB/s against a median of "
+                         "{:.0f} KiB/s; its {} bytes go to another",
+                         m_id, speed / 1024, median / 1024, s->remaining());
+            dropConnection(c.get(), true);
+            return; // one at a time; the vector changed
+        }
+    }
+}
+
+size_t Job::write(Connection& c, const char* data, size_t n) {
+    if (!c.bodyStarted) {
+        if (!onBodyStart(c)) {
+            return 0; // aborts this transfer; c.stop says why
+        }
+        c.bodyStarted = true;
+    }
+    std::int64_t allowed = static_cast<std::int64_t>(n);
+    if (m_planner && c.segmentId != 0) {
+        allowed = m_planner->writable(c.segmentId, allowed);
+    } else if (m_total >= 0 && c.writeOffset + allowed > m_total) {
+        c.stop = Connection::Stop::TooMuchData;
+        c.stopMessage =
+            "the server sent more than the announced " + std::to_string(m_total) + " bytes";
+        return 0;
+    }
+    if (allowed > 0 &&
+        !m_file.writeAt(c.writeOffset, data, static_cast<size_t>(allowed), &m_ioError)) {
+        c.stop = Connection::Stop::Io;
+        c.stopMessage = m_ioError.message;
+        return 0;
+    }
+    if (m_planner && c.segmentId != 0) {
+        m_planner->advance(c.segmentId, allowed);
+    } else {
+        m_linear.add({c.writeOffset, c.writeOffset + allowed});
+    }
+    c.writeOffset += allowed;
+    c.bytes += allowed;
+    if (allowed < static_cast<std::int64_t>(n)) {
+        c.stop = Connection::Stop::ReachedEnd; // its range is done; the rest is someone else's
+        return 0;
+    }
+    return n;
+}
+
+bool Job::onBodyStart(Connection& c) {
+    std::int64_t total = -1;
+    if (!validateResponse(c, &total) || !prepareFile(c, total)) {
+        return false;
+    }
+    if (m_state == DownloadState::Connecting || m_state == DownloadState::Stalled) {
+        setState(DownloadState::Downloading);
+    }
+    return true;
+}
+
+bool Job::validateResponse(Connection& c, std::int64_t* total) {
+    using Stop = Connection::Stop;
+    const HttpResponse& r = c.response;
+    if (!r.isHttp()) {
+        // FTP: libcurl reports the bytes still to come after a REST.
+        curl_off_t remaining = -1;
+        curl_easy_getinfo(c.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &remaining);
+        *total = c.requestEnd >= 0 ? m_total : (remaining >= 0 ? c.requestBegin + remaining : -1);
+        if (*total >= 0 && m_total >= 0 && *total != m_total) {
+            c.stop = Stop::FileChanged;
+            c.stopMessage = "the size changed from " + std::to_string(m_total) + " to " +
+                            std::to_string(*total) + " bytes";
+            return false;
+        }
+        m_rangesOk = m_rangesOk || *total >= 0; // FTP servers resume with REST
+        return true;
+    }
+    const long status = r.status();
+    if (status < 200 || status >= 300) {
+        c.stop = Stop::HttpStatus;
+        return false;
+    }
+    if (status == 206) {
+        const auto& range = r.contentRange();
+        if (!range || range->first != c.requestBegin) {
+            c.stop = Stop::BadRange;
+            c.stopMessage =
+                "the server answered a request for bytes " + std::to_string(c.requestBegin) +
+                "- with Content-Range " +
+                (range ? std::to_string(range->first) + "-" + std::to_string(range->last)
+                       : std::string("missing or malformed"));
+            return false;
+        }
+        *total = range->total;
+        m_rangesOk = true;
+    } else {
+        *total = r.contentLength();
+        if (c.requestBegin > 0 || c.segmentId != 0 || c.requestEnd >= 0) {
+            if (m_connections.size() > 1 || c.segmentId != 0) {
+                c.stop = Stop::NoRanges; // a secondary connection: the others carry on
+                return false;
+            }
+            // The only connection got the whole file: the server ignores ranges, or If-Range
+            // said the file changed. Either way the bytes on disk are worthless now.
+            spdlog::warn("[#{}] the server sent the whole file instead of bytes {}- (no range "
+                         "support, or the file changed); starting over from zero",
+                         m_id, c.requestBegin);
+            m_planner.reset();
+            m_linear.clear();
+            m_durable.clear();
+            m_total = -1;
+            m_etag.clear();
+            m_lastModified.clear();
+            m_contentType.clear();
+            m_resumed = false;
+            m_controlDirty = true;
+            c.requestBegin = 0;
+            c.requestEnd = -1;
+            c.writeOffset = 0;
+            if (m_file.isOpen() && !m_file.truncate(0, &m_ioError)) {
+                c.stop = Stop::Io;
+                c.stopMessage = m_ioError.message;
+                return false;
+            }
+            m_allocated = false;
+        }
+        m_rangesOk = c.ranged ? false : r.acceptsRanges();
+    }
+    // Is this still the file we have bytes of?
+    const bool sameUrl = m_request.url == m_controlUrl;
+    if (m_total >= 0 && *total >= 0 && *total != m_total) {
+        if (isHtml(r.contentType()) && !isHtml(m_contentType)) {
+            c.stop = Stop::NotTheFile;
+            c.stopMessage = "the server now sends an HTML page (" + std::to_string(*total) +
+                            " bytes) instead of the file (" + std::to_string(m_total) +
+                            " bytes): the link has probably expired";
+        } else {
+            c.stop = Stop::FileChanged;
+            c.stopMessage = "the size changed from " + std::to_string(m_total) + " to " +
+                            std::to_string(*total) + " bytes";
+        }
+        return false;
+    }
+    if (!m_etag.empty() && !r.etag().empty() && r.etag() != m_etag &&
+        (sameUrl || r.lastModified() != m_lastModified)) {
+        c.stop = Stop::FileChanged;
+        c.stopMessage = "the ETag changed from " + m_etag + " to " + r.etag();
+        return false;
+    }
+    if (m_total >= 0 && isHtml(r.contentType()) && !m_contentType.empty() &&
+        !isHtml(m_contentType)) {
+        c.stop = Stop::NotTheFile;
+        c.stopMessage = "the server now sends an HTML page instead of the file: the link has "
+                        "probably expired";
+        return false;
+    }
+    if (r.etag() != m_etag || r.lastModified() != m_lastModified ||
+        (m_contentType.empty() && !r.contentType().empty())) {
+        m_controlDirty = true;
+    }
+    if (m_etag.empty() || sameUrl) {
+        m_etag = r.etag();
+        m_lastModified = r.lastModified();
+    }
+    if (m_contentType.empty()) {
+        m_contentType = r.contentType();
+    }
+    return true;
+}
+
+bool Job::prepareFile(Connection& c, std::int64_t total) {
+    using Stop = Connection::Stop;
+    if (total >= 0 && total != m_total) {
+        m_total = total;
+        m_controlDirty = true;
+    }
+    if (m_finalPath.empty() && !chooseName(c)) {
+        return false;
+    }
+    if (!m_file.isOpen() && !openPart(false)) {
+        c.stop = Stop::Io;
+        c.stopMessage = m_ioError.message;
+        return false;
+    }
+    if (!m_planner && m_total >= 0 && m_rangesOk) {
+        const std::int64_t minSplit =
+            m_request.minSplitSize > 0 ? m_request.minSplitSize : m_download.minSplitSize;
+        m_planner.emplace(m_total, std::max<std::int64_t>(1, minSplit));
+        m_planner->markWritten(m_linear);
+        // The first request was open-ended; it keeps one share and the rest is planned.
+        const int wanted = wantedConnections();
+        const std::int64_t share = (m_total + wanted - 1) / wanted;
+        const std::int64_t end = wanted > 1 ? std::min(m_total, c.requestBegin + share) : m_total;
+        if (const auto segment =
+                m_planner->claim({c.requestBegin, std::max(end, c.requestBegin)})) {
+            c.segmentId = segment->id;
+        }
+        m_linear.clear();
+    }
+    if (!m_allocated && m_total > 0 && m_download.preallocate) {
+        std::error_code ec;
+        const auto space = fs::space(m_dir, ec);
+        const std::int64_t have = std::max<std::int64_t>(0, m_file.size());
+        if (!ec && static_cast<std::int64_t>(space.available) < m_total - have) {
+            c.stop = Stop::Io;
+            m_ioError.diskFull = true;
+            c.stopMessage = "not enough free space in '" + m_dir.string() + "': the file needs " +
+                            std::to_string(m_total) + " bytes, " + std::to_string(space.available) +
+                            " are free";
+            return false;
+        }
+        if (!m_file.allocate(m_total, &m_ioError)) {
+            c.stop = Stop::Io;
+            c.stopMessage = m_ioError.message;
+            return false;
+        }
+        m_allocated = true;
+    }
+    if (m_controlDirty) {
+        saveResumeData(true);
+    }
+    return true;
+}
+
+bool Job::chooseName(Connection& c) {
+    char* effective = nullptr;
+    curl_easy_getinfo(c.easy, CURLINFO_EFFECTIVE_URL, &effective);
+    // The final URL after redirects names the file best (download links often redirect to
+    // the real file); fall back to the URL the person gave.
+    std::string urlForName = m_request.url;
+    if (effective != nullptr && naming::fileNameFromUrl(effective)) {
+        urlForName = effective;
+    }
+    const std::string name =
+        naming::chooseFileName(m_request.fileName, c.response.contentDisposition(), urlForName);
+    const bool overwrite = m_request.allowOverwrite;
+    const auto taken = [this, overwrite](const fs::path& p) {
+        if (m_host.isPathReserved(p)) {
+            return true;
+        }
+        std::error_code ec;
+        return !overwrite && (fs::exists(p, ec) || fs::exists(io::partPathFor(p), ec));
+    };
+    try {
+        m_finalPath = naming::uniquePath(m_dir, name, taken);
+    } catch (const std::exception& e) { // every "name (N)" is taken: never throw through curl
+        c.stop = Connection::Stop::Local;
+        c.stopMessage = e.what();
+        return false;
+    }
+    if (!naming::isInside(m_dir, m_finalPath)) {
+        c.stop = Connection::Stop::Local;
+        c.stopMessage = "refusing to write outside the download folder: " + m_finalPath.string();
+        m_finalPath.clear();
+        return false;
+    }
+    m_partPath = io::partPathFor(m_finalPath);
+    m_host.reservePath(m_finalPath, m_id);
+    spdlog::info("[#{}] saving as {}", m_id, m_finalPath.string());
+    if (!openPart(true)) {
+        c.stop = Connection::Stop::Io;
+        c.stopMessage = m_ioError.message;
+        return false;
+    }
+    return true;
+}
+
+bool Job::openPart(bool truncate) {
+    return m_file.open(m_partPath, truncate, &m_ioError);
+}
+
+std::string Job::describeFailure(const Connection& c, CURLcode result) const {
+    if (!c.stopMessage.empty()) {
+        return c.stopMessage;
+    }
+    const long status = c.response.isHttp() ? c.response.status() : 0;
+    if (status >= 400 || (c.stop == Connection::Stop::HttpStatus && status > 0)) {
+        return "the server answered HTTP " + std::to_string(status) + " (" +
+               describe(RetryPolicy::classify(0, status)) + ")";
+    }
+    std::string message = c.errorBuffer[0] != '\0' ? c.errorBuffer : curl_easy_strerror(result);
+    if (result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CACERT_BADFILE) {
+        message += " (TLS certificate not trusted; give its CA with --ca-certificate, or "
+                   "--check-certificate=false if you trust this server)";
+    }
+    return message;
+}
+
+void Job::connectionDone(CURL* easy, CURLcode result) {
+    Connection* c = findConnection(easy);
+    if (c == nullptr) {
+        m_host.detach(easy);
+        return;
+    }
+    m_nextTick = {}; // replace it at once
+    const long status = c->response.isHttp() ? c->response.status() : 0;
+    bool ok = c->stop == Connection::Stop::ReachedEnd ||
+              (result == CURLE_OK && c->stop == Connection::Stop::None && status < 300);
+    if (ok && !c->bodyStarted && c->stop == Connection::Stop::None) {
+        // An empty body is still an answer: an empty file, or nothing left in this range.
+        ok = onBodyStart(*c);
+        c->bodyStarted = ok;
+    }
+    if (ok && m_planner && c->segmentId != 0 && !m_planner->isDone(c->segmentId) &&
+        c->stop != Connection::Stop::ReachedEnd) {
+        ok = false; // a range cut short: the rest is fetched again, from where it stopped
+        result = CURLE_PARTIAL_FILE;
+    }
+    if (ok && !m_planner && m_total >= 0 && doneBytes() != m_total) {
+        ok = false;
+        result = CURLE_PARTIAL_FILE;
+    }
+    if (!ok) {
+        handleFailure(*c, result);
+        return;
+    }
+    if (c->bytes > 0) {
+        m_failuresWithoutProgress = 0;
+    }
+    dropConnection(c, true);
+    if (!m_connections.empty()) {
+        return;
+    }
+    if (allWritten() || (!m_planner && m_total < 0)) {
+        complete(); // (unknown size and the stream ended cleanly: that was all of it)
+    } else if (m_blockNewConnections) {
+        fail(m_lastFailure, m_lastFailureMessage);
+    }
+}
+
+void Job::handleFailure(Connection& c, CURLcode result) {
+    using Stop = Connection::Stop;
+    const std::string message = describeFailure(c, result);
+    const long status = c.response.isHttp() ? c.response.status() : 0;
+    const Stop stop = c.stop;
+    const bool progressed = c.bytes > 0;
+    curl_off_t retryAfter = 0;
+    curl_easy_getinfo(c.easy, CURLINFO_RETRY_AFTER, &retryAfter);
+    dropConnection(&c, true);
+    switch (stop) {
+    case Stop::FileChanged:
+        if (m_resumed && doneBytes() == m_durable.coveredBytes() && m_connections.empty()) {
+            restartFromZero(message); // resuming an old part: start again, never splice
+        } else {
+            goToAttentionState(DownloadState::FileChanged, message);
+        }
+        return;
+    case Stop::NotTheFile:
+        goToAttentionState(DownloadState::LinkExpired, message);
+        return;
+    case Stop::Io:
+        fail(m_ioError.diskFull ? ErrorCode::DiskFull : ErrorCode::FileIo, message);
+        return;
+    case Stop::Local:
+        fail(ErrorCode::CannotCreateFile, message);
+        return;
+    case Stop::NoRanges: {
+        spdlog::warn("[#{}] the server ignored a range request; continuing with one connection",
+                     m_id);
+        // One stream from the contiguous start; the planner's scattered ranges cannot be used.
+        stopAll();
+        const std::int64_t prefix = written().contiguousFrom(0);
+        m_planner.reset();
+        m_linear.clear();
+        m_linear.add({0, prefix});
+        m_rangesOk = false;
+        m_controlDirty = true;
+        scheduleRetry("the server stopped honouring ranges", ErrorCode::ResumeUnsupported,
+                      std::chrono::milliseconds(0));
+        return;
+    }
+    default:
+        break;
+    }
+    if (status == 416 && m_connections.empty()) {
+        restartFromZero("the server cannot serve the range asked for (416); the file on the "
+                        "server is shorter now");
+        return;
+    }
+    if ((status == 403 || status == 404 || status == 410) && doneBytes() > 0) {
+        goToAttentionState(DownloadState::LinkExpired,
+                           "the link now answers HTTP " + std::to_string(status) +
+                               "; the bytes so far are kept — give the download a fresh URL");
+        return;
+    }
+    AttemptOutcome outcome;
+    outcome.curlCode = result;
+    if (stop == Stop::HttpStatus || (result == CURLE_OK && status > 0)) {
+        outcome.httpStatus = status;
+        if (status < 400) {
+            outcome.curlCode = CURLE_WEIRD_SERVER_REPLY; // e.g. a 3xx with no Location
+        }
+    } else if (stop == Stop::BadRange) {
+        outcome.curlCode = CURLE_RECV_ERROR; // worth another try, counted against MaxTries
+    } else if (stop == Stop::TooMuchData) {
+        outcome.curlCode = CURLE_WEIRD_SERVER_REPLY;
+    }
+    outcome.retryAfterSeconds = retryAfter;
+    outcome.madeProgress = progressed;
+    m_failuresWithoutProgress = progressed ? 1 : m_failuresWithoutProgress + 1;
+    const RetryDecision decision = m_retry.decide(outcome, m_failuresWithoutProgress, jitter());
+    if (!decision.retry) {
+        m_lastFailure = decision.error == ErrorCode::Ok ? ErrorCode::Unknown : decision.error;
+        m_lastFailureMessage = message;
+        m_blockNewConnections = true; // let the others finish; open no more
+        if (m_connections.empty()) {
+            fail(m_lastFailure, message);
+        } else {
+            spdlog::warn("[#{}] a connection failed for good: {}", m_id, message);
+        }
+        return;
+    }
+    m_noNewConnectionsBefore = Clock::now() + decision.delay;
+    if (m_connections.empty()) {
+        scheduleRetry("attempt failed: " + message, decision.error, decision.delay);
+    } else {
+        spdlog::info("[#{}] a connection failed ({}); its range goes back to the pool", m_id,
+                     message);
+    }
+}
+
+} // namespace maria2

@@ -1,0 +1,273 @@
+#include "core/segment/SegmentPlanner.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace maria2 {
+
+namespace {
+
+bool overlaps(ByteRange a, ByteRange b) {
+    return !a.empty() && !b.empty() && a.begin < b.end && b.begin < a.end;
+}
+
+ByteRange unwrittenPart(const Segment& s) {
+    return {s.cursor, s.end};
+}
+
+std::string describe(const Segment& s) {
+    return "#" + std::to_string(s.id) + " [" + std::to_string(s.begin) + "," +
+           std::to_string(s.cursor) + "," + std::to_string(s.end) + ")";
+}
+
+} // namespace
+
+SegmentPlanner::SegmentPlanner(std::int64_t totalSize, std::int64_t minSplitSize)
+    : m_total(std::max<std::int64_t>(totalSize, 0))
+    , m_minSplit(std::max<std::int64_t>(minSplitSize, 1)) {
+}
+
+void SegmentPlanner::markWritten(const IntervalSet& done) {
+    for (const ByteRange& r : done.ranges()) {
+        const ByteRange clipped{std::max<std::int64_t>(r.begin, 0), std::min(r.end, m_total)};
+        for ([[maybe_unused]] const Entry& e : m_entries) {
+            assert(e.raced || !overlaps(clipped, unwrittenPart(e.seg)));
+        }
+        m_written.add(clipped);
+    }
+    checkInvariants();
+}
+
+std::optional<Segment> SegmentPlanner::claim(ByteRange range) {
+    ByteRange r{std::max<std::int64_t>(range.begin, 0), std::min(range.end, m_total)};
+    if (r.empty() || m_written.containsByte(r.begin)) {
+        return std::nullopt;
+    }
+    // The connection will be stopped at the first byte we already have (writable() is 0
+    // there), so the segment must not pretend to own written bytes.
+    for (const ByteRange& w : m_written.ranges()) {
+        if (w.begin > r.begin) {
+            r.end = std::min(r.end, w.begin);
+            break;
+        }
+    }
+    for (const Entry& e : m_entries) {
+        if (overlaps(r, unwrittenPart(e.seg))) {
+            return std::nullopt;
+        }
+    }
+    return create(r, false, 0);
+}
+
+std::optional<Segment> SegmentPlanner::assign(std::int64_t targetSize) {
+    const std::vector<ByteRange> gaps = freeGaps();
+    if (gaps.empty()) {
+        return steal();
+    }
+    ByteRange best = gaps.front();
+    for (const ByteRange& g : gaps) {
+        if (g.size() > best.size()) {
+            best = g;
+        }
+    }
+    std::int64_t length = best.size();
+    if (targetSize > 0) {
+        length = std::min(length, std::max(targetSize, m_minSplit));
+        // A sliver left behind would later cost a connection of its own for too little.
+        if (best.size() - length < m_minSplit) {
+            length = best.size();
+        }
+    }
+    return create({best.begin, best.begin + length}, false, 0);
+}
+
+std::optional<Segment> SegmentPlanner::steal() {
+    Entry* victim = nullptr;
+    for (Entry& e : m_entries) {
+        const Segment& s = e.seg;
+        // Racers share their range, and a segment still re-writing bytes a former racer wrote
+        // would hand the thief bytes that are already on disk: neither is split.
+        if (s.duplicate || e.partner != 0 || s.remaining() < 2 * m_minSplit ||
+            m_written.coveredBytesIn(unwrittenPart(s)) > 0) {
+            continue;
+        }
+        if (victim == nullptr || s.remaining() > victim->seg.remaining()) {
+            victim = &e;
+        }
+    }
+    if (victim == nullptr) {
+        return std::nullopt;
+    }
+    Segment& v = victim->seg;
+    std::int64_t split = v.cursor + v.remaining() / 2;
+    // Aligned split points keep requests and writes on page/block boundaries.
+    const std::int64_t aligned = split / kSplitAlignment * kSplitAlignment;
+    if (aligned - v.cursor >= m_minSplit && v.end - aligned >= m_minSplit) {
+        split = aligned;
+    }
+    const ByteRange stolen{split, v.end};
+    v.end = split; // the victim's writable() now stops at the split point
+    return create(stolen, false, 0);
+}
+
+std::optional<Segment> SegmentPlanner::duplicate(int victimId) {
+    Entry* victim = entry(victimId);
+    if (victim == nullptr || victim->seg.duplicate || victim->partner != 0 || isDone(victimId)) {
+        return std::nullopt;
+    }
+    victim->partner = m_nextId;
+    victim->raced = true;
+    const ByteRange range = unwrittenPart(victim->seg);
+    return create(range, true, victimId);
+}
+
+std::int64_t SegmentPlanner::writable(int id, std::int64_t n) const {
+    const Entry* e = entry(id);
+    if (e == nullptr || n <= 0 || isDone(id)) {
+        return 0;
+    }
+    return std::min(n, e->seg.remaining());
+}
+
+void SegmentPlanner::advance(int id, std::int64_t n) {
+    assert(n >= 0 && n <= writable(id, n));
+    Entry* e = entry(id);
+    if (e == nullptr || n <= 0) {
+        return;
+    }
+    Segment& s = e->seg;
+    n = std::min(n, s.remaining()); // never past end, even when the caller broke the contract
+    m_written.add({s.cursor, s.cursor + n});
+    s.cursor += n;
+    checkInvariants();
+}
+
+bool SegmentPlanner::isDone(int id) const {
+    const Entry* e = entry(id);
+    if (e == nullptr) {
+        return false;
+    }
+    return e->seg.cursor >= e->seg.end || m_written.contains(unwrittenPart(e->seg));
+}
+
+void SegmentPlanner::release(int id) {
+    const auto it = std::find_if(m_entries.begin(), m_entries.end(),
+                                 [id](const Entry& e) { return e.seg.id == id; });
+    if (it == m_entries.end()) {
+        return;
+    }
+    const int partner = it->partner;
+    m_entries.erase(it);
+    // The survivor owns the same bytes, so nothing becomes a gap; it simply stops racing.
+    if (Entry* p = entry(partner)) {
+        p->partner = 0;
+        p->seg.duplicate = false;
+    }
+    checkInvariants();
+}
+
+const Segment* SegmentPlanner::find(int id) const {
+    const Entry* e = entry(id);
+    return e == nullptr ? nullptr : &e->seg;
+}
+
+std::vector<Segment> SegmentPlanner::active() const {
+    std::vector<Segment> out;
+    out.reserve(m_entries.size());
+    for (const Entry& e : m_entries) {
+        out.push_back(e.seg);
+    }
+    return out;
+}
+
+bool SegmentPlanner::complete() const {
+    return m_written.contains({0, m_total});
+}
+
+std::int64_t SegmentPlanner::unassignedBytes() const {
+    std::int64_t sum = 0;
+    for (const ByteRange& g : freeGaps()) {
+        sum += g.size();
+    }
+    return sum;
+}
+
+std::string SegmentPlanner::invariantViolation() const {
+    int previousId = 0;
+    for (const Entry& e : m_entries) {
+        const Segment& s = e.seg;
+        if (s.id <= previousId || s.id >= m_nextId) {
+            return describe(s) + ": ids out of order or reused";
+        }
+        previousId = s.id;
+        if (s.begin < 0 || s.begin > s.cursor || s.cursor > s.end || s.end > m_total) {
+            return describe(s) + ": not 0 <= begin <= cursor <= end <= total";
+        }
+        if (!m_written.contains({s.begin, s.cursor})) {
+            return describe(s) + ": [begin,cursor) not written";
+        }
+        if (!e.raced && m_written.coveredBytesIn(unwrittenPart(s)) > 0) {
+            return describe(s) + ": [cursor,end) overlaps written bytes";
+        }
+        const Entry* p = entry(e.partner);
+        if ((e.partner != 0) != (p != nullptr) || (p != nullptr && p->partner != s.id) ||
+            (s.duplicate && (p == nullptr || p->seg.duplicate))) {
+            return describe(s) + ": broken racer pairing";
+        }
+        if (s.duplicate && (s.end != p->seg.end || s.begin < p->seg.begin)) {
+            return describe(s) + ": racer range outside its victim's";
+        }
+        for (const Entry& o : m_entries) {
+            if (o.seg.id > s.id && !s.duplicate && !o.seg.duplicate &&
+                overlaps({s.begin, s.end}, {o.seg.begin, o.seg.end})) {
+                return describe(s) + " overlaps " + describe(o.seg);
+            }
+        }
+    }
+    if (!m_written.empty() &&
+        (m_written.ranges().front().begin < 0 || m_written.ranges().back().end > m_total)) {
+        return "written bytes outside the file";
+    }
+    return {};
+}
+
+SegmentPlanner::Entry* SegmentPlanner::entry(int id) {
+    const auto it = std::find_if(m_entries.begin(), m_entries.end(),
+                                 [id](const Entry& e) { return e.seg.id == id; });
+    return it == m_entries.end() ? nullptr : &*it;
+}
+
+const SegmentPlanner::Entry* SegmentPlanner::entry(int id) const {
+    return const_cast<SegmentPlanner*>(this)->entry(id);
+}
+
+std::vector<ByteRange> SegmentPlanner::freeGaps() const {
+    IntervalSet taken = m_written;
+    for (const Entry& e : m_entries) {
+        taken.add(unwrittenPart(e.seg));
+    }
+    return taken.gaps(m_total);
+}
+
+Segment SegmentPlanner::create(ByteRange range, bool duplicate, int partner) {
+    Entry e;
+    e.seg.id = m_nextId++;
+    e.seg.begin = range.begin;
+    e.seg.cursor = range.begin;
+    e.seg.end = range.end;
+    e.seg.duplicate = duplicate;
+    e.partner = partner;
+    e.raced = partner != 0;
+    m_entries.push_back(e);
+    checkInvariants();
+    return e.seg;
+}
+
+void SegmentPlanner::checkInvariants() const {
+#ifndef NDEBUG
+    // O(segments^2) with tens of segments: cheap enough to run after every change in debug.
+    assert(invariantViolation().empty());
+#endif
+}
+
+} // namespace maria2

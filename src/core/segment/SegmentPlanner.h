@@ -1,0 +1,98 @@
+#pragma once
+// Which bytes of a file each connection of a multi-connection download fetches: hands out
+// gaps, splits the slowest remaining work when none is left, and runs endgame races.
+// Pure bookkeeping: no I/O, no clock, no network. See docs/segment-planner.md.
+#include "core/segment/ByteRange.h"
+#include "core/segment/IntervalSet.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace maria2 {
+
+// One connection's share of the file.
+struct Segment {
+    int id = 0;
+    std::int64_t begin = 0;  // where this connection's request starts
+    std::int64_t cursor = 0; // next byte it will write; [begin,cursor) is written
+    std::int64_t end = 0;    // exclusive; may shrink when another connection steals the tail
+    bool duplicate = false;  // endgame racer: same bytes as another segment
+    std::int64_t remaining() const { return end - cursor; }
+};
+
+class SegmentPlanner {
+public:
+    // Split points are aligned down to this many bytes when both halves stay big enough.
+    static constexpr std::int64_t kSplitAlignment = 4096;
+
+    // A negative size counts as 0; a minSplitSize below 1 counts as 1.
+    SegmentPlanner(std::int64_t totalSize, std::int64_t minSplitSize);
+
+    std::int64_t totalSize() const { return m_total; }
+    std::int64_t minSplitSize() const { return m_minSplit; }
+
+    // Bytes already on disk from an earlier run (from the control file), clipped to the file.
+    // Call it before any segment is active.
+    void markWritten(const IntervalSet& done);
+    // Registers a connection that already requested `range` (made before the size was known).
+    // The range is clipped to the file and ends at the first byte already written.
+    // nullopt when nothing is left of it, it starts on a written byte, or it overlaps what an
+    // active segment still has to write.
+    std::optional<Segment> claim(ByteRange range);
+    // Work for a new connection: the largest free gap (lowest offset on ties) from its start,
+    // cut to max(targetSize, minSplitSize) bytes, or the whole gap when less would be left
+    // than minSplitSize (targetSize <= 0: the whole gap). With no free gap, steals the upper
+    // half of the active segment with the most remaining bytes if that is >= 2*minSplitSize.
+    // Segments in an endgame race are never split. nullopt when nothing is worth assigning.
+    std::optional<Segment> assign(std::int64_t targetSize);
+    // Endgame racer for [victim.cursor, victim.end) of an active, unfinished, non-duplicate
+    // segment without a racer. nullopt otherwise.
+    std::optional<Segment> duplicate(int victimId);
+    // How many of n bytes arriving for segment id may be written at its cursor: never past
+    // its end, and 0 once isDone(id) (the caller stops that connection) or id is unknown.
+    std::int64_t writable(int id, std::int64_t n) const;
+    // Records n bytes (n <= writable(id, n)) written at the segment's cursor.
+    void advance(int id, std::int64_t n);
+    // Cursor reached end, or all of [cursor,end) is already written (by a racer).
+    // False for unknown ids.
+    bool isDone(int id) const;
+    // The connection ended (finished, failed or closed): the segment is forgotten and what it
+    // did not write becomes a gap again. Its racer, if any, keeps running as a normal segment.
+    void release(int id);
+    // Valid until the next non-const call.
+    const Segment* find(int id) const;
+    // Active segments in id order.
+    std::vector<Segment> active() const;
+    const IntervalSet& written() const { return m_written; }
+    std::int64_t writtenBytes() const { return m_written.coveredBytes(); }
+    // written() covers [0, totalSize()).
+    bool complete() const;
+    // Bytes neither written nor owned ([cursor,end)) by any active segment.
+    std::int64_t unassignedBytes() const;
+    // Empty when every invariant holds, else what is broken (for tests and debug asserts).
+    std::string invariantViolation() const;
+
+private:
+    struct Entry {
+        Segment seg;
+        int partner = 0;    // the other side of this segment's endgame race; 0 = none
+        bool raced = false; // ever in a race: its [cursor,end) may overlap written bytes
+    };
+
+    Entry* entry(int id);
+    const Entry* entry(int id) const;
+    std::vector<ByteRange> freeGaps() const;
+    std::optional<Segment> steal();
+    Segment create(ByteRange range, bool duplicate, int partner);
+    void checkInvariants() const;
+
+    std::int64_t m_total;
+    std::int64_t m_minSplit;
+    IntervalSet m_written;
+    std::vector<Entry> m_entries; // active segments, in id order
+    int m_nextId = 1;
+};
+
+} // namespace maria2
