@@ -1,5 +1,6 @@
 #include "AddUrlsDialog.h"
 
+#include "core/integrity/Checksum.h"
 #include "ui_AddUrlsDialog.h"
 
 #include <QClipboard>
@@ -9,6 +10,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QUrl>
+#include <algorithm>
 
 namespace maria2::gui {
 
@@ -18,6 +20,27 @@ QString expandHome(const QString& path) {
     if (path == QLatin1String("~") || path.startsWith(QLatin1String("~/")))
         return QDir::homePath() + path.mid(1);
     return path;
+}
+
+// What is wrong with a checksum a person typed; empty when parseChecksum accepts it.
+QString checksumProblem(const QString& text) {
+    std::string why;
+    if (parseChecksum(text.toStdString(), &why))
+        return {};
+    // A bare digest of the wrong length: say which lengths name an algorithm.
+    static const QRegularExpression hexOnly(QStringLiteral("^[0-9A-Fa-f]+$"));
+    if (!text.contains(QLatin1Char('=')) && hexOnly.match(text).hasMatch()) {
+        return AddUrlsDialog::tr("The checksum has %1 hex digits; a bare digest needs 32 (md5), "
+                                 "40 (sha-1), 64 (sha-256) or 128 (sha-512), or write it as "
+                                 "sha-256=HEX.")
+            .arg(text.size());
+    }
+    // The core names the cause after "invalid checksum '<text>': "; the text is in the box.
+    QString reason = QString::fromStdString(why);
+    const QString prefix = QStringLiteral("': ");
+    if (const qsizetype at = reason.lastIndexOf(prefix); at >= 0)
+        reason = reason.mid(at + prefix.size());
+    return AddUrlsDialog::tr("The checksum is not valid: %1.").arg(reason);
 }
 
 } // namespace
@@ -35,6 +58,7 @@ AddUrlsDialog::AddUrlsDialog(const QString& defaultFolder, QWidget* parent, bool
     connect(m_ui->urlsEdit, &QPlainTextEdit::textChanged, this, &AddUrlsDialog::validate);
     connect(m_ui->folderEdit, &QLineEdit::textChanged, this, &AddUrlsDialog::validate);
     connect(m_ui->fileNameEdit, &QLineEdit::textChanged, this, &AddUrlsDialog::validate);
+    connect(m_ui->checksumEdit, &QLineEdit::textChanged, this, &AddUrlsDialog::validate);
     connect(m_ui->browseButton, &QPushButton::clicked, this, &AddUrlsDialog::browse);
 
     if (readClipboard) {
@@ -106,6 +130,13 @@ void AddUrlsDialog::validate() {
                    fileName == QLatin1String(".") || fileName == QLatin1String(".."))) {
         problems.append(tr("The file name must be a plain name, without folders."));
     }
+    m_ui->checksumEdit->setEnabled(single);
+    m_ui->checksumLabel->setEnabled(single);
+    const QString checksum = m_ui->checksumEdit->text().trimmed();
+    if (single && !checksum.isEmpty()) {
+        if (const QString problem = checksumProblem(checksum); !problem.isEmpty())
+            problems.append(problem);
+    }
     const bool folderMissing = m_ui->folderEdit->text().trimmed().isEmpty();
     if (folderMissing && !m_urls.isEmpty())
         problems.append(tr("Choose a folder to save to."));
@@ -134,13 +165,22 @@ QList<maria2::DownloadRequest> AddUrlsDialog::requests() const {
     const QString folder = targetFolder();
     const QString fileName = m_ui->fileNameEdit->text().trimmed();
     const bool startNow = m_ui->startNowCheck->isChecked();
+    // Normalised to the engine's "algorithm=hex" form; validate() has checked it parses.
+    std::string checksum;
+    if (m_urls.size() == 1) {
+        if (const auto spec = parseChecksum(m_ui->checksumEdit->text().trimmed().toStdString()))
+            checksum = spec->algorithm + '=' + spec->hex;
+    }
     for (const QString& text : m_urls) {
         DownloadRequest request;
         request.url = QUrl(text, QUrl::StrictMode).toEncoded().toStdString();
         request.directory = folder.toStdString();
-        if (m_urls.size() == 1)
+        if (m_urls.size() == 1) {
             request.fileName = fileName.toStdString();
+            request.checksum = checksum;
+        }
         request.startPaused = !startNow;
+        request.split = connections();
         out.append(request);
     }
     return out;
@@ -169,6 +209,19 @@ void AddUrlsDialog::setFileName(const QString& name) {
 
 void AddUrlsDialog::setStartNow(bool startNow) {
     m_ui->startNowCheck->setChecked(startNow);
+}
+
+void AddUrlsDialog::setChecksum(const QString& checksum) {
+    m_ui->checksumEdit->setText(checksum);
+}
+
+void AddUrlsDialog::setConnections(int connections) {
+    m_ui->connectionsSpin->setValue(std::clamp(connections, m_ui->connectionsSpin->minimum(),
+                                               m_ui->connectionsSpin->maximum()));
+}
+
+int AddUrlsDialog::connections() const {
+    return m_ui->connectionsSpin->value();
 }
 
 QString AddUrlsDialog::problemText() const {

@@ -1,6 +1,7 @@
 #pragma once
-// AddUrlsDialog: asks for one or more URLs, a target folder, an optional file name and
-// whether to start at once; turns them into DownloadRequests. The form is ui/AddUrlsDialog.ui.
+// AddUrlsDialog: asks for one or more URLs, a target folder, an optional file name and checksum
+// (single URL only), the connections per download and whether to start at once; turns them into
+// DownloadRequests. The form is ui/AddUrlsDialog.ui.
 #include "core/engine/DownloadTypes.h"
 
 #include <QDialog>
@@ -31,6 +32,12 @@ public:
     QString targetFolder() const;
     void setFileName(const QString& name);
     void setStartNow(bool startNow);
+    // "sha-256=HEX" or a bare hex digest; only used (and checked) when there is one URL.
+    void setChecksum(const QString& checksum);
+    // The connections spin box (request.split), clamped to 1..64; the window passes the
+    // config's Download.Split.
+    void setConnections(int connections);
+    int connections() const;
 
     bool isInputValid() const { return m_valid; }
     QString problemText() const;                // what the error label says; empty when all is well

@@ -2,10 +2,6 @@
 
 #include "session/Session.h"
 
-#include <QFileIconProvider>
-#include <QFileInfo>
-#include <QMimeDatabase>
-#include <QUrl>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -20,8 +16,14 @@ constexpr unsigned columnBit(int column) {
 constexpr unsigned allColumns = (1u << DownloadsModel::ColumnCount) - 1;
 
 // Columns a progress tick can touch: a state change repaints the whole row anyway.
+// A stalled transfer is still live: its (low) speed and open-ended ETA stay visible.
 bool speedShown(DownloadState state) {
-    return state == DownloadState::Downloading;
+    return state == DownloadState::Downloading || state == DownloadState::Stalled;
+}
+
+// Connections only mean something while a transfer is open.
+bool connectionsShown(DownloadState state) {
+    return isActive(state);
 }
 
 } // namespace
@@ -96,12 +98,18 @@ QVariant DownloadsModel::data(const QModelIndex& index, int role) const {
         return QString::fromStdString(s.filePath);
     case DirectoryRole:
         return QString::fromStdString(s.directory);
+    case UrlRole:
+        return QString::fromStdString(s.url);
     case Qt::DecorationRole:
         if (column == Name)
             return iconFor(s);
+        if (column == Status) {
+            const QIcon icon = statusIcon(s.state);
+            return icon.isNull() ? QVariant() : QVariant(icon);
+        }
         return {};
     case Qt::TextAlignmentRole:
-        if (column == Size || column == Speed || column == Eta)
+        if (column == Size || column == Speed || column == Eta || column == Connections)
             return int(Qt::AlignRight | Qt::AlignVCenter);
         if (column == Progress)
             return int(Qt::AlignCenter);
@@ -113,8 +121,14 @@ QVariant DownloadsModel::data(const QModelIndex& index, int role) const {
                 tip += QLatin1Char('\n') + QString::fromStdString(s.filePath);
             return tip;
         }
-        if (column == Status && !s.errorMessage.empty())
-            return QString::fromStdString(s.errorMessage);
+        // The status may be elided in the column: the tooltip has all of it.
+        if (column == Status && !s.errorMessage.empty()) {
+            const QString status = statusText(s, r.retryAtMs);
+            const QString message = QString::fromStdString(s.errorMessage);
+            return status.contains(message) ? status : status + QStringLiteral("\n\n") + message;
+        }
+        if (column == Connections && connectionsShown(s.state))
+            return tr("%n open connection(s)", nullptr, s.connections);
         return {};
     default:
         return {};
@@ -125,10 +139,12 @@ QVariant DownloadsModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
         return QAbstractTableModel::headerData(section, orientation, role);
     if (role == Qt::TextAlignmentRole) {
-        if (section == Size || section == Speed || section == Eta)
+        if (section == Size || section == Speed || section == Eta || section == Connections)
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return int(Qt::AlignLeft | Qt::AlignVCenter);
     }
+    if (role == Qt::ToolTipRole && section == Connections)
+        return tr("Open connections of a running download");
     if (role != Qt::DisplayRole)
         return {};
     switch (Column(section)) {
@@ -142,6 +158,8 @@ QVariant DownloadsModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Speed");
     case Eta:
         return tr("ETA");
+    case Connections:
+        return tr("Connections");
     case Status:
         return tr("Status");
     case ColumnCount:
@@ -169,27 +187,12 @@ QVariant DownloadsModel::displayData(const Row& r, int column) const {
         if (!speedShown(s.state))
             return QString();
         return s.etaSeconds >= 0 ? formatEta(s.etaSeconds) : QStringLiteral("\u221e");
+    case Connections:
+        // "0" while the first one is still being opened would look broken: blank instead.
+        return connectionsShown(s.state) && s.connections > 0 ? QString::number(s.connections)
+                                                              : QString();
     case Status:
-        switch (s.state) {
-        case DownloadState::Failed: {
-            const QString why = s.errorMessage.empty() ? QString::fromUtf8(describe(s.error))
-                                                       : QString::fromStdString(s.errorMessage);
-            return tr("Failed: %1").arg(why);
-        }
-        case DownloadState::LinkExpired:
-        case DownloadState::FileChanged:
-            return tr("%1: %2").arg(stateName(s.state), QString::fromStdString(s.errorMessage));
-        case DownloadState::Retrying: {
-            if (r.retryAtMs < 0)
-                return tr("Retrying (attempt %1)").arg(s.attempt + 1);
-            const qint64 leftMs = std::max<qint64>(0, r.retryAtMs - m_clock.elapsed());
-            return tr("Retrying in %1 (attempt %2)")
-                .arg(formatEta(std::ceil(double(leftMs) / 1000.0)))
-                .arg(s.attempt + 1);
-        }
-        default:
-            return stateName(s.state);
-        }
+        return statusText(s, r.retryAtMs);
     case ColumnCount:
         break;
     }
@@ -211,6 +214,8 @@ QVariant DownloadsModel::rawData(const DownloadSnapshot& s, int column) const {
         if (!speedShown(s.state) || s.etaSeconds < 0)
             return std::numeric_limits<double>::infinity();
         return s.etaSeconds;
+    case Connections:
+        return connectionsShown(s.state) ? s.connections : 0;
     case Status:
         return int(s.state);
     case ColumnCount:
@@ -219,107 +224,9 @@ QVariant DownloadsModel::rawData(const DownloadSnapshot& s, int column) const {
     return {};
 }
 
-QString DownloadsModel::displayName(const DownloadSnapshot& s) {
-    if (!s.fileName.empty())
-        return QString::fromStdString(s.fileName);
-    const QUrl url(QString::fromStdString(s.url));
-    const QString fromUrl = url.fileName();
-    return fromUrl.isEmpty() ? QString::fromStdString(s.url) : fromUrl;
-}
-
-QIcon DownloadsModel::iconFor(const DownloadSnapshot& s) const {
-    const QString suffix = QFileInfo(displayName(s)).suffix().toLower();
-    auto it = m_iconBySuffix.constFind(suffix);
-    if (it != m_iconBySuffix.constEnd())
-        return *it;
-
-    QIcon icon;
-    if (!suffix.isEmpty()) {
-        static const QMimeDatabase mimeDb;
-        const QMimeType mime =
-            mimeDb.mimeTypeForFile(QStringLiteral("x.") + suffix, QMimeDatabase::MatchExtension);
-        icon = QIcon::fromTheme(mime.iconName());
-        if (icon.isNull())
-            icon = QIcon::fromTheme(mime.genericIconName());
-    }
-    if (icon.isNull())
-        icon = QFileIconProvider().icon(QFileIconProvider::File);
-    m_iconBySuffix.insert(suffix, icon);
-    return icon;
-}
-
-QString DownloadsModel::formatSize(double bytes) {
-    if (bytes < 1024.0)
-        return tr("%1 B").arg(qint64(std::max(0.0, bytes)));
-    static const char* const units[] = {QT_TR_NOOP("%1 KiB"), QT_TR_NOOP("%1 MiB"),
-                                        QT_TR_NOOP("%1 GiB"), QT_TR_NOOP("%1 TiB"),
-                                        QT_TR_NOOP("%1 PiB")};
-    int unit = -1;
-    double value = bytes;
-    while (value >= 1024.0 && unit + 1 < int(std::size(units))) {
-        value /= 1024.0;
-        ++unit;
-    }
-    // 1023.96 KiB would print as "1024.0 KiB": promote to the next unit instead.
-    if (value >= 1023.95 && unit + 1 < int(std::size(units))) {
-        value /= 1024.0;
-        ++unit;
-    }
-    return tr(units[unit]).arg(value, 0, 'f', 1);
-}
-
-QString DownloadsModel::formatSpeed(double bytesPerSec) {
-    return tr("%1/s").arg(formatSize(bytesPerSec));
-}
-
-QString DownloadsModel::formatEta(double seconds) {
-    if (seconds < 0 || !std::isfinite(seconds))
-        return QStringLiteral("\u221e");
-    const qint64 total = qint64(std::llround(seconds));
-    const auto two = [](qint64 v) {
-        return QStringLiteral("%1").arg(v, 2, 10, QLatin1Char('0'));
-    };
-    if (total < 60)
-        return tr("%1s").arg(total);
-    if (total < 3600)
-        return tr("%1m %2s").arg(total / 60).arg(two(total % 60));
-    if (total < 86400)
-        return tr("%1h %2m").arg(total / 3600).arg(two(total % 3600 / 60));
-    return tr("%1d %2h").arg(total / 86400).arg(two(total % 86400 / 3600));
-}
-
-QString DownloadsModel::stateName(DownloadState state) {
-    switch (state) {
-    case DownloadState::Queued:
-        return tr("Queued");
-    case DownloadState::Connecting:
-        return tr("Connecting");
-    case DownloadState::Downloading:
-        return tr("Downloading");
-    case DownloadState::Retrying:
-        return tr("Retrying");
-    case DownloadState::Stalled:
-        return tr("Stalled");
-    case DownloadState::Verifying:
-        return tr("Verifying");
-    case DownloadState::LinkExpired:
-        return tr("Link expired");
-    case DownloadState::FileChanged:
-        return tr("File changed on server");
-    case DownloadState::Paused:
-        return tr("Paused");
-    case DownloadState::Completed:
-        return tr("Completed");
-    case DownloadState::Failed:
-        return tr("Failed");
-    case DownloadState::Removed:
-        return tr("Removed");
-    }
-    return QString::fromUtf8(toString(state));
-}
-
 int DownloadsModel::permille(const DownloadSnapshot& s) {
-    if (s.state == DownloadState::Completed)
+    // Verifying: every byte is here, only the checksum is being read.
+    if (s.state == DownloadState::Completed || s.state == DownloadState::Verifying)
         return 1000;
     if (s.totalBytes < 0)
         return -1;
@@ -344,6 +251,8 @@ unsigned DownloadsModel::changedColumns(const DownloadSnapshot& a, const Downloa
         mask |= columnBit(Speed);
     if (speedShown(b.state) && a.etaSeconds != b.etaSeconds)
         mask |= columnBit(Eta);
+    if (connectionsShown(b.state) && a.connections != b.connections)
+        mask |= columnBit(Connections);
     if (a.errorMessage != b.errorMessage || a.error != b.error || a.attempt != b.attempt ||
         (b.state == DownloadState::Retrying && a.nextRetryInMs != b.nextRetryInMs))
         mask |= columnBit(Status);
@@ -508,9 +417,11 @@ void DownloadsModel::recomputeTotals() {
             ++t.completed;
             break;
         case DownloadState::Failed:
+            ++t.failed;
+            break;
         case DownloadState::LinkExpired:
         case DownloadState::FileChanged:
-            ++t.failed;
+            ++t.attention;
             break;
         case DownloadState::Removed:
             break;

@@ -21,16 +21,17 @@ namespace maria2::gui {
 class DownloadsModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Name, Size, Progress, Speed, Eta, Status, ColumnCount };
+    enum Column { Name, Size, Progress, Speed, Eta, Connections, Status, ColumnCount };
 
     enum Role {
         // Sortable value of a cell: bytes, permille (0..1000, -1 unknown), bytes/s, seconds
-        // (+infinity when unknown, so unknown sorts last), int(DownloadState) ...
+        // (+infinity when unknown, so unknown sorts last), connections, int(DownloadState) ...
         RawValueRole = Qt::UserRole + 1,
         IdRole,        // qulonglong DownloadId, on every column
         StateRole,     // int(DownloadState), on every column
         FilePathRole,  // QString, where the finished file is / will be
         DirectoryRole, // QString, the target folder
+        UrlRole,       // QString, the URL as the session shows it (credentials redacted)
     };
 
     // Aggregates for the status bar, recomputed once per batch.
@@ -41,6 +42,7 @@ public:
         int paused = 0;
         int completed = 0;
         int failed = 0;
+        int attention = 0; // link expired or file changed: waiting for the person
     };
 
     explicit DownloadsModel(QObject* parent = nullptr);
@@ -64,6 +66,8 @@ public:
     static QString formatEta(double seconds);       // "45s", "1m 05s", "2h 03m", "3d 04h"
     static QString stateName(DownloadState state);  // translated
     static int permille(const DownloadSnapshot& s); // 0..1000, -1 when the size is unknown
+    // The Status column's text: the state, and for stopped ones why and what to do.
+    QString statusText(const DownloadSnapshot& s, qint64 retryAtMs = -1) const;
 
 public slots:
     void addDownload(const maria2::DownloadSnapshot& snapshot);
@@ -91,6 +95,7 @@ private:
     QVariant displayData(const Row& r, int column) const;
     QVariant rawData(const DownloadSnapshot& s, int column) const;
     QIcon iconFor(const DownloadSnapshot& s) const;
+    static QIcon statusIcon(DownloadState state);
     static QString displayName(const DownloadSnapshot& s);
     // Bit mask of the columns whose shown or raw value differs between two snapshots.
     static unsigned changedColumns(const DownloadSnapshot& before, const DownloadSnapshot& after);

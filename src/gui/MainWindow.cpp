@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "AddUrlsDialog.h"
+#include "ChangeUrlDialog.h"
 #include "DownloadsModel.h"
 #include "ProgressDelegate.h"
 #include "session/Session.h"
@@ -32,13 +33,21 @@ namespace maria2::gui {
 
 namespace {
 
+// Link expired and file changed keep their bytes: resuming them is a person's "try again".
 bool canStart(DownloadState s) {
-    return s == DownloadState::Paused || s == DownloadState::Failed;
+    return s == DownloadState::Paused || s == DownloadState::Failed || needsAttention(s);
 }
 
 bool canPause(DownloadState s) {
     return s == DownloadState::Queued || s == DownloadState::Connecting ||
-           s == DownloadState::Downloading || s == DownloadState::Retrying;
+           s == DownloadState::Downloading || s == DownloadState::Stalled ||
+           s == DownloadState::Retrying;
+}
+
+// Anything not finished may get a fresh link; once all bytes are here (verifying) it is moot.
+bool canChangeUrl(DownloadState s) {
+    return s != DownloadState::Completed && s != DownloadState::Removed &&
+           s != DownloadState::Verifying;
 }
 
 // The icons are compiled into the maria2 executable; test binaries run without them.
@@ -141,6 +150,13 @@ void MainWindow::createActions() {
     m_openFolderAction->setToolTip(tr("Open the folder of the selected download (Ctrl+O)"));
     connect(m_openFolderAction, &QAction::triggered, this, &MainWindow::openSelectedFolder);
 
+    m_changeUrlAction = new QAction(tr("Change &URL\u2026"), this);
+    m_changeUrlAction->setObjectName(QStringLiteral("actionChangeUrl"));
+    m_changeUrlAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+U")));
+    m_changeUrlAction->setToolTip(
+        tr("Give the selected download a fresh link, e.g. after it expired (Ctrl+U)"));
+    connect(m_changeUrlAction, &QAction::triggered, this, &MainWindow::changeUrlOfSelected);
+
     m_pauseAllAction = new QAction(tr("Pause A&ll"), this);
     m_pauseAllAction->setObjectName(QStringLiteral("actionPauseAll"));
     connect(m_pauseAllAction, &QAction::triggered, this, [this] { m_session->pauseAll(); });
@@ -175,6 +191,7 @@ void MainWindow::createMenusAndToolBar() {
     downloads->addAction(m_pauseAction);
     downloads->addAction(m_removeAction);
     downloads->addSeparator();
+    downloads->addAction(m_changeUrlAction);
     downloads->addAction(m_openFolderAction);
     downloads->addSeparator();
     downloads->addAction(m_resumeAllAction);
@@ -226,6 +243,11 @@ void MainWindow::setUpView() {
     header->resizeSection(DownloadsModel::Progress, 13 * em);
     header->resizeSection(DownloadsModel::Speed, 8 * em);
     header->resizeSection(DownloadsModel::Eta, 6 * em);
+    header->resizeSection(
+        DownloadsModel::Connections,
+        fontMetrics().horizontalAdvance(
+            m_model->headerData(DownloadsModel::Connections, Qt::Horizontal).toString()) +
+            3 * em); // room for the sort indicator
 
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->addAction(m_startAction);
@@ -234,6 +256,7 @@ void MainWindow::setUpView() {
     auto* separator = new QAction(m_view);
     separator->setSeparator(true);
     m_view->addAction(separator);
+    m_view->addAction(m_changeUrlAction);
     m_view->addAction(m_openFolderAction);
 }
 
@@ -260,6 +283,7 @@ void MainWindow::updateActions() {
     m_pauseAction->setEnabled(anyPause);
     m_removeAction->setEnabled(!selected.isEmpty());
     m_openFolderAction->setEnabled(selected.size() == 1);
+    m_changeUrlAction->setEnabled(selected.size() == 1 && canChangeUrl(selected.first().second));
     const DownloadsModel::Totals t = m_model->totals();
     m_pauseAllAction->setEnabled(t.active + t.queued > 0);
     m_resumeAllAction->setEnabled(t.paused > 0);
@@ -274,6 +298,8 @@ void MainWindow::updateStatusBar() {
     parts << tr("%n completed", nullptr, t.completed);
     if (t.failed > 0)
         parts << tr("%n failed", nullptr, t.failed);
+    if (t.attention > 0)
+        parts << tr("%n awaiting action", nullptr, t.attention);
     m_countsLabel->setText(parts.join(QStringLiteral("  \u00b7  ")));
     m_speedLabel->setText(tr("\u2193 %1").arg(DownloadsModel::formatSpeed(t.speedBytesPerSec)));
 }
@@ -308,6 +334,7 @@ QStringList MainWindow::droppedUrls(const QMimeData* mime) {
 void MainWindow::showAddDialog(const QStringList& urls) {
     // Non-modal to the event loop: open() returns at once and the table keeps updating.
     auto* dialog = new AddUrlsDialog(m_lastFolder, this, urls.isEmpty());
+    dialog->setConnections(m_session->config().download.split);
     if (!urls.isEmpty())
         dialog->setUrlsText(urls.join(QLatin1Char('\n')));
     dialog->setAttribute(Qt::WA_DeleteOnClose);
@@ -392,10 +419,41 @@ void MainWindow::openSelectedFolder() {
     QDesktopServices::openUrl(QUrl::fromLocalFile(folder));
 }
 
+void MainWindow::changeUrlOfSelected() {
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows(DownloadsModel::Name);
+    if (rows.size() != 1)
+        return;
+    const QModelIndex index = rows.first();
+    const DownloadId id = index.data(DownloadsModel::IdRole).toULongLong();
+    if (!canChangeUrl(DownloadState(index.data(DownloadsModel::StateRole).toInt())))
+        return;
+
+    // Asynchronous like the other dialogs: the table keeps updating while it is open.
+    auto* dialog = new ChangeUrlDialog(index.data(Qt::DisplayRole).toString(),
+                                       index.data(DownloadsModel::UrlRole).toString(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, id] {
+        const int row = m_model->rowOf(id);
+        if (row < 0 || !canChangeUrl(m_model->snapshotAt(row).state))
+            return; // removed or finished while the dialog was open
+        // Unchanged: just try again. (The shown URL has its password masked; never send that.)
+        if (dialog->isChanged())
+            m_session->changeUrl(id, dialog->encodedUrl());
+        m_session->resume(id);
+    });
+    dialog->open();
+}
+
 void MainWindow::openRow(const QModelIndex& proxyIndex) {
     if (!proxyIndex.isValid())
         return;
     const auto state = DownloadState(proxyIndex.data(DownloadsModel::StateRole).toInt());
+    if (state == DownloadState::LinkExpired) { // the one thing to do with it
+        m_view->selectionModel()->select(proxyIndex, QItemSelectionModel::ClearAndSelect |
+                                                         QItemSelectionModel::Rows);
+        changeUrlOfSelected();
+        return;
+    }
     if (state != DownloadState::Completed)
         return;
     const QString filePath = proxyIndex.data(DownloadsModel::FilePathRole).toString();

@@ -41,6 +41,8 @@ public slots:
     void pauseSelected();
     void removeSelected();
     void openSelectedFolder();
+    // Asks for a fresh link for the one selected unfinished download, then resumes it.
+    void changeUrlOfSelected();
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -70,6 +72,7 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_removeAction = nullptr;
     QAction* m_openFolderAction = nullptr;
+    QAction* m_changeUrlAction = nullptr;
     QAction* m_pauseAllAction = nullptr;
     QAction* m_resumeAllAction = nullptr;
     QAction* m_quitAction = nullptr;

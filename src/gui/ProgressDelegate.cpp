@@ -47,10 +47,22 @@ void ProgressDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opti
         bar.progress = permille;
         bar.text = QStringLiteral("%1%").arg(permille / 10.0, 0, 'f', 1);
     }
-    // Stopped downloads look stopped.
-    if (state == DownloadState::Paused || state == DownloadState::Failed) {
+    // Stopped downloads look stopped, including those waiting for a fresh link or a restart.
+    // (Verifying is not stopped: its permille is already 1000, a full bar.)
+    if (state == DownloadState::Paused || state == DownloadState::Failed || needsAttention(state)) {
         bar.state &= ~QStyle::State_Enabled;
         bar.palette.setCurrentColorGroup(QPalette::Disabled);
+        // The style's disabled colours put pale text on a grey fill: keep the label legible
+        // (muted text, a lighter fill) while the bar still reads as stopped.
+        const QColor text = option.palette.color(QPalette::Active, QPalette::Text);
+        const QColor base = option.palette.color(QPalette::Active, QPalette::Base);
+        const QColor muted = QColor::fromRgbF(0.6f * text.redF() + 0.4f * base.redF(),
+                                              0.6f * text.greenF() + 0.4f * base.greenF(),
+                                              0.6f * text.blueF() + 0.4f * base.blueF());
+        bar.palette.setColor(QPalette::Disabled, QPalette::Text, muted);
+        bar.palette.setColor(QPalette::Disabled, QPalette::HighlightedText, muted);
+        bar.palette.setColor(QPalette::Disabled, QPalette::Highlight,
+                             option.palette.color(QPalette::Active, QPalette::Midlight));
     }
 
     painter->save();

@@ -131,7 +131,8 @@ int main(int argc, char* argv[]) {
 
     std::optional<maria2::Session> session;
     try {
-        session.emplace(loaded.config);
+        // The queue and history persist in the app-data folder; running ones resume.
+        session.emplace(loaded.config, maria2::SessionOptions{maria2::app::databasePath()});
     } catch (const std::exception& error) {
         QMessageBox::critical(nullptr, QApplication::translate("main", "MAria2"),
                               QApplication::translate("main", "MAria2 could not start:\n\n%1")
@@ -146,6 +147,14 @@ int main(int argc, char* argv[]) {
 
     maria2::gui::MainWindow window(&*session);
     window.show();
+    if (const QString warning = session->storeWarning(); !warning.isEmpty()) {
+        spdlog::warn("{}", warning.toStdString());
+        // Non-blocking: the window and the downloads keep going while it is shown.
+        auto* box = new QMessageBox(QMessageBox::Warning, QApplication::translate("main", "MAria2"),
+                                    warning, QMessageBox::Ok, &window);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
 
     QList<maria2::DownloadRequest> requests;
     for (const QString& arg : parser.positionalArguments()) {

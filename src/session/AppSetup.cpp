@@ -19,6 +19,11 @@ QString logFilePath() {
            QStringLiteral("/maria2/logs/maria2.log");
 }
 
+QString databasePath() {
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+           QStringLiteral("/maria2/maria2.sqlite");
+}
+
 QString defaultDownloadDirectory() {
     QString dir = QStandardPaths::writableLocation(QStandardPaths::DownloadLocation);
     if (dir.isEmpty()) {

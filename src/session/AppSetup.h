@@ -12,6 +12,9 @@ namespace maria2::app {
 QString userConfigPath();
 // The rotating log file: <QStandardPaths::AppDataLocation>/logs/maria2.log.
 QString logFilePath();
+// The queue and history database (SQLite):
+// <QStandardPaths::GenericDataLocation>/maria2/maria2.sqlite (Linux ~/.local/share/maria2/).
+QString databasePath();
 // The platform's Downloads folder (fallback: home).
 QString defaultDownloadDirectory();
 

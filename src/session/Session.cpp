@@ -1,12 +1,37 @@
 #include "session/Session.h"
 
 #include "core/engine/Engine.h"
+#include "core/io/ControlFile.h"
+#include "session/DownloadStore.h"
 #include "session/QtDigest.h"
 
 #include <QDateTime>
 #include <QMetaObject>
+#include <QTimer>
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
 
 namespace maria2 {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A running download's bytes reach the store at most this often (state changes at once).
+constexpr int kProgressSaveIntervalMs = 2000;
+
+// What a restart runs: the request as added, resuming the part file under the name it had.
+DownloadRequest resumeRequest(DownloadRequest request, const std::string& knownName) {
+    request.continuePartial = true;
+    request.startPaused = false;
+    if (!knownName.empty()) {
+        request.fileName = knownName; // a name from Content-Disposition is not in the URL
+    }
+    return request;
+}
+
+} // namespace
 
 // Runs on the engine thread; hands every event to the Session's thread as a queued call.
 // The Session is the context object, so calls still queued when it dies are dropped.
@@ -33,12 +58,23 @@ private:
 };
 
 Session::Session(const Config& config, QObject* parent)
+    : Session(config, SessionOptions{}, parent) {
+}
+
+Session::Session(const Config& config, const SessionOptions& options, QObject* parent)
     : QObject(parent)
     , m_config(config)
     , m_listener(std::make_unique<Listener>(this))
-    , m_engine(std::make_unique<Engine>(m_config, *m_listener, qtDigestFactory())) {
+    , m_engine(std::make_unique<Engine>(m_config, *m_listener, qtDigestFactory()))
+    , m_flushTimer(new QTimer(this)) {
     qRegisterMetaType<maria2::DownloadSnapshot>();
     qRegisterMetaType<QList<maria2::DownloadSnapshot>>();
+    m_flushTimer->setInterval(kProgressSaveIntervalMs);
+    connect(m_flushTimer, &QTimer::timeout, this, &Session::flushProgress);
+    if (!options.databasePath.isEmpty()) {
+        openStore(options.databasePath);
+        restore();
+    }
     m_engine->start();
 }
 
@@ -46,19 +82,105 @@ Session::~Session() {
     shutdown();
 }
 
+void Session::openStore(const QString& path) {
+    m_store = std::make_unique<DownloadStore>(path);
+    QString error;
+    if (m_store->open(&error)) {
+        m_storeWarning = m_store->warning();
+        return;
+    }
+    const QString movedAside = m_store->warning();
+    m_store.reset();
+    m_storeWarning = tr("Downloads will not be remembered this time, because %1.").arg(error);
+    if (!movedAside.isEmpty()) {
+        m_storeWarning = movedAside + QStringLiteral("\n\n") + m_storeWarning;
+    }
+}
+
+void Session::restore() {
+    if (!m_store) {
+        return;
+    }
+    for (const StoredDownload& d : m_store->load()) {
+        const DownloadId id = m_nextId++;
+        const std::string finalName =
+            d.finalPath.empty() ? std::string() : fs::path(d.finalPath).filename().string();
+        Entry entry;
+        entry.request = d.request;
+        entry.request.startPaused = false;
+        entry.key = d.key;
+        entry.addedAtMs = d.addedAtMs;
+        entry.savedState = d.state;
+
+        DownloadSnapshot s;
+        s.id = id;
+        s.state = d.state;
+        s.url = d.request.url;
+        s.directory = d.request.directory;
+        s.fileName = finalName.empty() ? d.request.fileName : finalName;
+        s.filePath = d.finalPath;
+        s.totalBytes = d.totalBytes;
+        s.doneBytes = d.doneBytes;
+        s.checksum = d.request.checksum;
+        s.error = d.error;
+        s.errorMessage = d.errorMessage;
+        s.addedAtMs = d.addedAtMs;
+
+        // Completed and Failed stay as they were, outside the engine, until someone resumes
+        // them. Everything else goes back to the engine, resuming from its part file.
+        if (!isFinal(d.state)) {
+            const bool waits = d.state == DownloadState::Paused || needsAttention(d.state);
+            if (!waits) {
+                s.state = DownloadState::Queued;
+                s.error = ErrorCode::Ok;
+                s.errorMessage.clear();
+            }
+            entry.restored = s;
+            DownloadRequest r = resumeRequest(d.request, s.fileName);
+            r.startPaused = waits;
+            m_entries.insert(id, entry);
+            startInEngine(id, r);
+        } else {
+            m_entries.insert(id, entry);
+        }
+        m_order.append(id);
+        m_latest.insert(id, s);
+    }
+    spdlog::info("download list: {} download(s) restored from {}", m_order.size(),
+                 m_store->path().toStdString());
+    checkIdle();
+}
+
+void Session::startInEngine(DownloadId id, const DownloadRequest& request) {
+    const DownloadId engineId = m_engine->add(request);
+    m_toEngine.insert(id, engineId);
+    m_fromEngine.insert(engineId, id);
+}
+
 DownloadId Session::add(const DownloadRequest& request) {
     DownloadRequest r = request;
     if (r.directory.empty()) {
         r.directory = m_config.download.directory;
     }
-    const DownloadId id = m_engine->add(r);
+    const DownloadId id = m_nextId++;
+    Entry entry;
+    entry.request = r;
+    entry.request.startPaused = false;
+    entry.addedAtMs = QDateTime::currentMSecsSinceEpoch();
+    if (m_store) {
+        entry.key = m_store->insert(r, entry.addedAtMs);
+    }
     DownloadSnapshot s;
     s.id = id;
     s.url = r.url;
     s.directory = r.directory;
     s.fileName = r.fileName;
+    s.checksum = r.checksum;
     s.state = r.startPaused ? DownloadState::Paused : DownloadState::Queued;
-    s.addedAtMs = QDateTime::currentMSecsSinceEpoch();
+    s.addedAtMs = entry.addedAtMs;
+    entry.savedState = s.state;
+    m_entries.insert(id, entry);
+    startInEngine(id, r);
     m_order.append(id);
     m_latest.insert(id, s);
     emit downloadAdded(s);
@@ -67,22 +189,101 @@ DownloadId Session::add(const DownloadRequest& request) {
 }
 
 void Session::pause(DownloadId id) {
-    m_engine->pause(id);
+    if (const DownloadId e = engineId(id)) {
+        m_engine->pause(e);
+    }
 }
+
 void Session::resume(DownloadId id) {
-    m_engine->resume(id);
+    if (const DownloadId e = engineId(id)) {
+        m_engine->resume(e);
+        return;
+    }
+    // A failed download restored from the store: "try again" puts it back in the engine.
+    auto it = m_latest.find(id);
+    const auto entry = m_entries.constFind(id); // gone once remove() was called
+    if (m_shutdown || it == m_latest.end() || entry == m_entries.constEnd() ||
+        it->state != DownloadState::Failed) {
+        return;
+    }
+    startInEngine(id, resumeRequest(entry->request, it->fileName));
+    it->state = DownloadState::Queued;
+    it->error = ErrorCode::Ok;
+    it->errorMessage.clear();
+    save(id, *it);
+    emit downloadStateChanged(*it);
+    checkIdle();
 }
+
 void Session::remove(DownloadId id, bool deleteFiles) {
-    m_engine->remove(id, deleteFiles);
+    auto entry = m_entries.find(id);
+    if (entry == m_entries.end()) {
+        return;
+    }
+    if (m_store && entry->key != 0) {
+        m_store->remove(entry->key); // at once: the person's intent survives a crash
+    }
+    entry->key = 0;
+    if (const DownloadId e = engineId(id)) {
+        m_engine->remove(e, deleteFiles); // the engine's Removed state drops it here
+        return;
+    }
+    const DownloadSnapshot s = m_latest.value(id);
+    if (deleteFiles && !s.filePath.empty()) {
+        std::error_code ec;
+        if (s.state == DownloadState::Completed) {
+            fs::remove(fs::path(s.filePath), ec);
+        } else {
+            const fs::path part = io::partPathFor(fs::path(s.filePath));
+            fs::remove(part, ec);
+            fs::remove(io::controlPathFor(part), ec);
+        }
+    }
+    m_entries.erase(entry);
+    // Like an engine download, it leaves the list on the next turn of the event loop.
+    QMetaObject::invokeMethod(
+        this,
+        [this, id] {
+            if (m_latest.contains(id)) {
+                dropDownload(id);
+                checkIdle();
+            }
+        },
+        Qt::QueuedConnection);
 }
+
 void Session::pauseAll() {
     m_engine->pauseAll();
 }
 void Session::resumeAll() {
     m_engine->resumeAll();
+    const QList<DownloadId> order = m_order;
+    for (DownloadId id : order) {
+        if (engineId(id) == 0) {
+            resume(id); // restored failed ones are retried too, as the engine does with its own
+        }
+    }
 }
 void Session::setMaxConcurrentDownloads(int n) {
     m_engine->setMaxConcurrentDownloads(n);
+}
+
+void Session::changeUrl(DownloadId id, const QString& url) {
+    auto entry = m_entries.find(id);
+    if (entry == m_entries.end()) {
+        return;
+    }
+    const std::string text = url.toStdString();
+    entry->request.url = text;
+    if (m_store && entry->key != 0) {
+        m_store->setUrl(entry->key, text);
+    }
+    if (const DownloadId e = engineId(id)) {
+        m_engine->changeUrl(e, text);
+    }
+    if (auto it = m_latest.find(id); it != m_latest.end()) {
+        it->url = text;
+    }
 }
 
 QList<DownloadSnapshot> Session::downloads() const {
@@ -103,19 +304,55 @@ void Session::shutdown() {
         return;
     }
     m_shutdown = true;
+    flushProgress();
+    m_flushTimer->stop();
     m_engine->stop(); // interrupts transfers; their Paused states arrive as queued calls
 }
 
-void Session::onEngineState(const DownloadSnapshot& s) {
-    if (!m_latest.contains(s.id)) {
+DownloadSnapshot Session::fromEngine(DownloadSnapshot s, DownloadId id) {
+    s.id = id;
+    auto entry = m_entries.find(id);
+    if (entry == m_entries.end()) {
+        return s;
+    }
+    s.addedAtMs = entry->addedAtMs;
+    if (!entry->restored) {
+        return s;
+    }
+    // Until a restored download runs, the engine knows nothing of its bytes: show the saved ones.
+    DownloadSnapshot& saved = *entry->restored;
+    if (isBusy(s.state) || isFinal(s.state) || !s.filePath.empty() || s.doneBytes > 0) {
+        entry->restored.reset();
+        return s;
+    }
+    s.totalBytes = saved.totalBytes;
+    s.doneBytes = saved.doneBytes;
+    s.filePath = saved.filePath;
+    if (s.fileName.empty()) {
+        s.fileName = saved.fileName;
+    }
+    if (s.state == DownloadState::Paused && needsAttention(saved.state)) {
+        s.state = saved.state; // re-added paused; still shown as what it waits for
+        s.error = saved.error;
+        s.errorMessage = saved.errorMessage;
+    } else {
+        saved.state = s.state;
+    }
+    return s;
+}
+
+void Session::onEngineState(const DownloadSnapshot& engineSnapshot) {
+    const auto it = m_fromEngine.constFind(engineSnapshot.id);
+    if (it == m_fromEngine.constEnd()) {
         return; // removed already
     }
-    if (s.state == DownloadState::Removed) {
-        m_latest.remove(s.id);
-        m_order.removeOne(s.id);
-        emit downloadRemoved(s.id);
+    const DownloadId id = *it;
+    if (engineSnapshot.state == DownloadState::Removed) {
+        dropDownload(id);
     } else {
-        m_latest.insert(s.id, s);
+        const DownloadSnapshot s = fromEngine(engineSnapshot, id);
+        m_latest.insert(id, s);
+        save(id, s);
         emit downloadStateChanged(s);
     }
     checkIdle();
@@ -124,17 +361,75 @@ void Session::onEngineState(const DownloadSnapshot& s) {
 void Session::onEngineProgress(const QList<DownloadSnapshot>& batch) {
     QList<DownloadSnapshot> live;
     live.reserve(batch.size());
-    for (const auto& s : batch) {
-        auto it = m_latest.find(s.id);
-        if (it == m_latest.end()) {
+    bool dirty = false;
+    for (const auto& engineSnapshot : batch) {
+        const auto it = m_fromEngine.constFind(engineSnapshot.id);
+        if (it == m_fromEngine.constEnd()) {
             continue;
         }
-        *it = s;
+        const DownloadId id = *it;
+        const DownloadSnapshot s = fromEngine(engineSnapshot, id);
+        m_latest.insert(id, s);
         live.append(s);
+        if (auto entry = m_entries.find(id); m_store && entry != m_entries.end() && entry->key) {
+            entry->progressDirty = true;
+            dirty = true;
+        }
+    }
+    // Bytes are saved by the timer, at most every kProgressSaveIntervalMs, in one transaction.
+    if (dirty && !m_flushTimer->isActive() && !m_shutdown) {
+        m_flushTimer->start();
     }
     if (!live.isEmpty()) {
         emit progress(live);
     }
+}
+
+void Session::dropDownload(DownloadId id) {
+    m_latest.remove(id);
+    m_order.removeOne(id);
+    m_entries.remove(id);
+    if (const DownloadId e = m_toEngine.take(id)) {
+        m_fromEngine.remove(e);
+    }
+    emit downloadRemoved(id);
+}
+
+DownloadSnapshot Session::toSave(Entry& entry, const DownloadSnapshot& s) const {
+    DownloadSnapshot copy = s;
+    if (m_shutdown && s.state == DownloadState::Paused) {
+        // Paused by the shutdown, not by a person: the next start resumes it.
+        copy.state = entry.savedState;
+    }
+    entry.savedState = copy.state;
+    entry.progressDirty = false;
+    return copy;
+}
+
+void Session::save(DownloadId id, const DownloadSnapshot& s) {
+    auto entry = m_entries.find(id);
+    if (!m_store || entry == m_entries.end() || entry->key == 0) {
+        return;
+    }
+    m_store->updateFromSnapshot(entry->key, toSave(*entry, s));
+}
+
+void Session::flushProgress() {
+    if (!m_store) {
+        m_flushTimer->stop();
+        return;
+    }
+    QList<std::pair<qint64, DownloadSnapshot>> updates;
+    for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
+        if (it->progressDirty && it->key != 0) {
+            updates.append({it->key, toSave(*it, m_latest.value(it.key()))});
+        }
+    }
+    if (updates.isEmpty()) {
+        m_flushTimer->stop(); // nothing moves: no timer either
+        return;
+    }
+    m_store->updateMany(updates);
 }
 
 void Session::checkIdle() {

@@ -2,25 +2,46 @@
 // maria2::Session: the one facade both front ends (maria2c and the GUI) drive.
 // It owns the download engine (its own thread, libcurl) and turns engine events into
 // queued Qt signals carrying plain value snapshots. Lives on the thread that created it.
+//
+// With a database (SessionOptions::databasePath) the queue and history persist: every download
+// is saved when added, on every state change and, while it runs, its bytes at most every ~2 s.
+// A new Session on the same file shows them all again: finished ones as they were (not run),
+// interrupted ones resume from their part files by themselves, paused ones stay paused.
 #include "core/config/Config.h"
 #include "core/engine/DownloadTypes.h"
 
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QString>
 #include <memory>
+#include <optional>
+
+class QTimer;
 
 namespace maria2 {
 
+class DownloadStore;
 class Engine;
+
+struct SessionOptions {
+    QString databasePath; // SQLite file for the queue and history; empty = nothing persists
+};
 
 class Session : public QObject {
     Q_OBJECT
 public:
     explicit Session(const Config& config, QObject* parent = nullptr);
+    // Opens (or creates) options.databasePath and restores the downloads saved there. A database
+    // that cannot be used does not stop the Session: it runs without persistence and
+    // storeWarning() says why.
+    Session(const Config& config, const SessionOptions& options, QObject* parent = nullptr);
     ~Session() override; // shuts down: transfers stop, partial files stay resumable
 
     const Config& config() const { return m_config; }
+    // For the person: the database was unreadable and moved aside, or cannot be used at all.
+    // Empty when all is well (or there is no database).
+    QString storeWarning() const { return m_storeWarning; }
 
     // Adds a download; it starts when a slot is free (MaxConcurrentDownloads).
     // Emits downloadAdded at once with the initial snapshot.
@@ -55,14 +76,41 @@ signals:
 
 private:
     class Listener;
-    void applySnapshot(const DownloadSnapshot& s);
-    void onEngineState(const DownloadSnapshot& s);
+    struct Entry {
+        DownloadRequest request; // as added (directory filled in); what a restart runs
+        qint64 key = 0;          // its row in the store; 0 = not saved
+        std::int64_t addedAtMs = 0;
+        DownloadState savedState = DownloadState::Queued;
+        bool progressDirty = false; // bytes moved since the last write
+        // Restored from the store: its saved figures are shown until the engine has its own.
+        std::optional<DownloadSnapshot> restored;
+    };
+    void openStore(const QString& path);
+    void restore();
+    void startInEngine(DownloadId id, const DownloadRequest& request);
+    DownloadId engineId(DownloadId id) const { return m_toEngine.value(id, 0); }
+    // An engine snapshot in Session terms: Session id, added time, restored figures.
+    DownloadSnapshot fromEngine(DownloadSnapshot s, DownloadId id);
+    void onEngineState(const DownloadSnapshot& engineSnapshot);
     void onEngineProgress(const QList<DownloadSnapshot>& batch);
+    void dropDownload(DownloadId id);
+    DownloadSnapshot toSave(Entry& entry, const DownloadSnapshot& s) const;
+    void save(DownloadId id, const DownloadSnapshot& s);
+    void flushProgress();
     void checkIdle();
 
     Config m_config;
     std::unique_ptr<Listener> m_listener;
     std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<DownloadStore> m_store; // null: no persistence
+    QTimer* m_flushTimer = nullptr;
+    QString m_storeWarning;
+    DownloadId m_nextId = 1;
+    // Session ids are the Session's own; a download the engine runs has an engine id too.
+    // Finished downloads restored from the database live only here (no engine id) until resumed.
+    QHash<DownloadId, DownloadId> m_toEngine;
+    QHash<DownloadId, DownloadId> m_fromEngine;
+    QHash<DownloadId, Entry> m_entries;
     QList<DownloadId> m_order;
     QHash<DownloadId, DownloadSnapshot> m_latest;
     bool m_wasIdle = true;

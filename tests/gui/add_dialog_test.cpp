@@ -7,6 +7,7 @@
 #include <QGuiApplication>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <gtest/gtest.h>
 
@@ -103,4 +104,92 @@ TEST(AddUrlsDialogTest, PrefillsFromClipboardUrls) {
     EXPECT_FALSE(dialog.urlsText().contains(QStringLiteral("see")));
     EXPECT_EQ(dialog.urls().size(), 2);
     clipboard->clear();
+}
+
+TEST(AddUrlsDialogTest, ChecksumIsValidatedAndGoesIntoTheRequest) {
+    AddUrlsDialog dialog(QStringLiteral("/tmp"), nullptr, false);
+    dialog.setUrlsText(QStringLiteral("http://a.example/x.iso"));
+    ASSERT_TRUE(dialog.isInputValid());
+    const auto* checksum = dialog.findChild<QLineEdit*>(QStringLiteral("checksumEdit"));
+    ASSERT_NE(checksum, nullptr);
+    EXPECT_TRUE(checksum->isEnabled());
+
+    // A sha-256 needs 64 hex digits: the message names the algorithm and both lengths.
+    dialog.setChecksum(QStringLiteral("sha-256=") + QString(63, QLatin1Char('a')));
+    EXPECT_FALSE(dialog.isInputValid());
+    EXPECT_FALSE(okEnabled(dialog));
+    EXPECT_TRUE(dialog.problemText().contains(QStringLiteral("sha-256")))
+        << dialog.problemText().toStdString();
+    EXPECT_TRUE(dialog.problemText().contains(QStringLiteral("64")));
+    EXPECT_TRUE(dialog.problemText().contains(QStringLiteral("63")));
+    EXPECT_TRUE(dialog.requests().isEmpty());
+
+    // A bare digest whose length names no algorithm.
+    dialog.setChecksum(QString(50, QLatin1Char('b')));
+    EXPECT_FALSE(dialog.isInputValid());
+    EXPECT_TRUE(dialog.problemText().contains(QStringLiteral("has 50 hex digits")))
+        << dialog.problemText().toStdString();
+
+    // Not hexadecimal; an unknown algorithm.
+    dialog.setChecksum(QStringLiteral("sha-1=") + QString(40, QLatin1Char('z')));
+    EXPECT_TRUE(dialog.problemText().contains(QStringLiteral("hexadecimal")))
+        << dialog.problemText().toStdString();
+    dialog.setChecksum(QStringLiteral("crc32=deadbeef"));
+    EXPECT_TRUE(dialog.problemText().contains(QStringLiteral("unknown algorithm")))
+        << dialog.problemText().toStdString();
+
+    // A valid sha-256 (upper case, as sites often print it) is accepted and normalised.
+    const QString digest = QStringLiteral("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B"
+                                          "7852B855");
+    dialog.setChecksum(QStringLiteral("SHA-256=") + digest);
+    ASSERT_TRUE(dialog.isInputValid()) << dialog.problemText().toStdString();
+    EXPECT_TRUE(okEnabled(dialog));
+    EXPECT_TRUE(dialog.problemText().isEmpty());
+    auto requests = dialog.requests();
+    ASSERT_EQ(requests.size(), 1);
+    EXPECT_EQ(requests.at(0).checksum, "sha-256=" + digest.toLower().toStdString());
+
+    // A bare 64-digit digest means sha-256.
+    dialog.setChecksum(QStringLiteral("  ") + digest + QStringLiteral(" "));
+    ASSERT_TRUE(dialog.isInputValid()) << dialog.problemText().toStdString();
+    EXPECT_EQ(dialog.requests().at(0).checksum, "sha-256=" + digest.toLower().toStdString());
+
+    // Two URLs: the checksum box is off and neither checked nor used.
+    dialog.setChecksum(QStringLiteral("nonsense"));
+    dialog.setUrlsText(QStringLiteral("http://a.example/x.iso\nhttp://a.example/y.iso"));
+    EXPECT_FALSE(checksum->isEnabled());
+    EXPECT_TRUE(dialog.isInputValid()) << dialog.problemText().toStdString();
+    requests = dialog.requests();
+    ASSERT_EQ(requests.size(), 2);
+    EXPECT_TRUE(requests.at(0).checksum.empty());
+    EXPECT_TRUE(requests.at(1).checksum.empty());
+
+    // Empty is fine: no checksum.
+    dialog.setUrlsText(QStringLiteral("http://a.example/x.iso"));
+    EXPECT_FALSE(dialog.isInputValid()); // "nonsense" is checked again for one URL
+    dialog.setChecksum(QString());
+    EXPECT_TRUE(dialog.isInputValid());
+    EXPECT_TRUE(dialog.requests().at(0).checksum.empty());
+}
+
+TEST(AddUrlsDialogTest, ConnectionsBecomeTheRequestsSplit) {
+    AddUrlsDialog dialog(QStringLiteral("/tmp"), nullptr, false);
+    const auto* spin = dialog.findChild<QSpinBox*>(QStringLiteral("connectionsSpin"));
+    ASSERT_NE(spin, nullptr);
+    EXPECT_EQ(spin->minimum(), 1);
+    EXPECT_EQ(spin->maximum(), 64);
+
+    dialog.setConnections(5); // what the window passes from Download.Split
+    EXPECT_EQ(dialog.connections(), 5);
+    dialog.setUrlsText(QStringLiteral("http://a.example/x.iso\nftp://b.example/y.iso"));
+    auto requests = dialog.requests();
+    ASSERT_EQ(requests.size(), 2);
+    EXPECT_EQ(requests.at(0).split, 5);
+    EXPECT_EQ(requests.at(1).split, 5);
+
+    dialog.setConnections(1000); // clamped to the spin box's range
+    EXPECT_EQ(dialog.connections(), 64);
+    dialog.setConnections(0);
+    EXPECT_EQ(dialog.connections(), 1);
+    EXPECT_EQ(dialog.requests().at(0).split, 1);
 }

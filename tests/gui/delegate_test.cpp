@@ -85,3 +85,27 @@ TEST(ProgressDelegateTest, OtherColumnsFallBackToTheStyledDelegate) {
     const QImage name = paintCell(model.index(0, DownloadsModel::Name));
     EXPECT_FALSE(name.isNull());
 }
+
+TEST(ProgressDelegateTest, AttentionStatesLookStoppedAndVerifyingIsFull) {
+    DownloadsModel model;
+    model.addDownload(row(1, DownloadState::Downloading, 500));
+    model.addDownload(row(2, DownloadState::LinkExpired, 500));
+    model.addDownload(row(3, DownloadState::FileChanged, 500));
+    model.addDownload(row(4, DownloadState::Paused, 500));
+    model.addDownload(row(5, DownloadState::Verifying, 990));
+    model.addDownload(row(6, DownloadState::Completed, 1000));
+    model.addDownload(row(7, DownloadState::Stalled, 500));
+
+    const auto cell = [&model](int r) {
+        return paintCell(model.index(r, DownloadsModel::Progress));
+    };
+    const QImage running = cell(0);
+    // Waiting for a person: the same disabled look as Paused, not the running one.
+    EXPECT_GT(differingPixels(running, cell(1)), 0);
+    EXPECT_EQ(differingPixels(cell(1), cell(3)), 0);
+    EXPECT_EQ(differingPixels(cell(2), cell(3)), 0);
+    // Verifying paints the full 100% bar a completed download has.
+    EXPECT_EQ(differingPixels(cell(4), cell(5)), 0);
+    // Stalled is still live: it looks like a running bar.
+    EXPECT_EQ(differingPixels(running, cell(6)), 0);
+}

@@ -315,3 +315,115 @@ TEST_F(ModelTest, FormatsSizesSpeedsAndEtas) {
     EXPECT_EQ(
         m_model->index(1, DownloadsModel::Progress).data(DownloadsModel::RawValueRole).toInt(), -1);
 }
+
+TEST_F(ModelTest, ConnectionsColumnShowsOpenConnectionsOfActiveRows) {
+    EXPECT_EQ(m_model->headerData(DownloadsModel::Connections, Qt::Horizontal).toString(),
+              QStringLiteral("Connections"));
+
+    auto running = snapshot(1, DownloadState::Downloading, 1000, 100);
+    running.connections = 8;
+    auto stalled = snapshot(2, DownloadState::Stalled, 1000, 100);
+    stalled.connections = 2;
+    auto paused = snapshot(3, DownloadState::Paused, 1000, 100);
+    paused.connections = 5; // a stale figure: nothing is open while paused
+    auto connecting = snapshot(4, DownloadState::Connecting, -1, 0);
+    connecting.connections = 1;
+    for (const auto& s : {running, stalled, paused, connecting})
+        m_model->addDownload(s);
+
+    EXPECT_EQ(text(0, DownloadsModel::Connections), QStringLiteral("8"));
+    EXPECT_EQ(text(1, DownloadsModel::Connections), QStringLiteral("2"));
+    EXPECT_TRUE(text(2, DownloadsModel::Connections).isEmpty());
+    EXPECT_EQ(text(3, DownloadsModel::Connections), QStringLiteral("1"));
+    connecting.connections = 0; // none open yet: blank rather than "0"
+    m_model->updateDownload(connecting);
+    EXPECT_TRUE(text(3, DownloadsModel::Connections).isEmpty());
+    connecting.connections = 1;
+    m_model->updateDownload(connecting);
+    EXPECT_EQ(m_model->index(0, DownloadsModel::Connections).data(Qt::TextAlignmentRole).toInt() &
+                  Qt::AlignRight,
+              Qt::AlignRight);
+
+    // A progress batch that only changes the connection count signals just that cell.
+    QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+    running.connections = 4;
+    m_model->applyProgress({running});
+    ASSERT_EQ(changed.count(), 1);
+    const Span span = spans(changed).first();
+    EXPECT_EQ(span.firstColumn, DownloadsModel::Connections);
+    EXPECT_EQ(span.lastColumn, DownloadsModel::Connections);
+    EXPECT_EQ(text(0, DownloadsModel::Connections), QStringLiteral("4"));
+
+    // Sorting by the raw values: numbers, not text ("10" < "4" as strings); paused counts 0.
+    running.connections = 10;
+    m_model->applyProgress({running});
+    QSortFilterProxyModel proxy;
+    proxy.setSourceModel(m_model.get());
+    proxy.setSortRole(DownloadsModel::RawValueRole);
+    proxy.sort(DownloadsModel::Connections, Qt::DescendingOrder);
+    const auto idAt = [&proxy](int row) {
+        return proxy.index(row, 0).data(DownloadsModel::IdRole).toULongLong();
+    };
+    EXPECT_EQ(idAt(0), 1u);
+    EXPECT_EQ(idAt(1), 2u);
+    EXPECT_EQ(idAt(2), 4u);
+    EXPECT_EQ(idAt(3), 3u);
+}
+
+TEST_F(ModelTest, NewStatesReadSensibly) {
+    auto stalled = snapshot(1, DownloadState::Stalled, 1000, 300);
+    auto verifying = snapshot(2, DownloadState::Verifying, 1000, 990);
+    verifying.checksum = "sha-256=" + std::string(64, 'a');
+    auto expired = snapshot(3, DownloadState::LinkExpired, 1000, 400);
+    expired.errorMessage = "the link now answers HTTP 403; the bytes so far are kept";
+    auto changed = snapshot(4, DownloadState::FileChanged, 1000, 400);
+    changed.errorMessage = "the ETag differs";
+    auto mismatch = snapshot(5, DownloadState::Failed, 1000, 1000);
+    mismatch.error = maria2::ErrorCode::ChecksumMismatch;
+    mismatch.errorMessage = "sha-256 mismatch: expected aa, got bb";
+    for (const auto& s : {stalled, verifying, expired, changed, mismatch})
+        m_model->addDownload(s);
+
+    EXPECT_TRUE(text(0, DownloadsModel::Status).startsWith(QStringLiteral("Stalled")));
+    EXPECT_TRUE(text(0, DownloadsModel::Status).contains(QStringLiteral("still trying")));
+    EXPECT_EQ(text(0, DownloadsModel::Progress), QStringLiteral("30.0%"));
+
+    // Verifying: all bytes are here, so the bar is full while the checksum is read.
+    EXPECT_EQ(text(1, DownloadsModel::Status), QStringLiteral("Verifying sha-256 checksum\u2026"));
+    EXPECT_EQ(text(1, DownloadsModel::Progress), QStringLiteral("100.0%"));
+    EXPECT_EQ(
+        m_model->index(1, DownloadsModel::Progress).data(DownloadsModel::RawValueRole).toInt(),
+        1000);
+    EXPECT_TRUE(text(1, DownloadsModel::Speed).isEmpty());
+
+    // Link expired says why and what to do; the tooltip has the whole text.
+    const QString expiredText = text(2, DownloadsModel::Status);
+    EXPECT_EQ(
+        expiredText,
+        QStringLiteral("Link expired \u2014 use Change URL\u2026 (the link now answers HTTP 403)"));
+    EXPECT_TRUE(expiredText.contains(QStringLiteral("Change URL"))) << expiredText.toStdString();
+    EXPECT_FALSE(expiredText.contains(QStringLiteral("bytes so far"))); // advice: tooltip only
+    const QString tip = m_model->index(2, DownloadsModel::Status).data(Qt::ToolTipRole).toString();
+    EXPECT_TRUE(tip.startsWith(expiredText)) << tip.toStdString();
+    EXPECT_TRUE(tip.contains(QString::fromStdString(expired.errorMessage))) << tip.toStdString();
+    EXPECT_FALSE(m_model->index(2, DownloadsModel::Status).data(Qt::DecorationRole).isNull());
+    EXPECT_TRUE(m_model->index(0, DownloadsModel::Status).data(Qt::DecorationRole).isNull());
+
+    const QString changedText = text(3, DownloadsModel::Status);
+    EXPECT_TRUE(changedText.startsWith(QStringLiteral("File changed on server")))
+        << changedText.toStdString();
+    EXPECT_TRUE(changedText.contains(QStringLiteral("(the ETag differs)")));
+    EXPECT_TRUE(changedText.contains(QStringLiteral("starts it over")));
+
+    EXPECT_EQ(text(4, DownloadsModel::Status),
+              QStringLiteral("Failed: sha-256 mismatch: expected aa, got bb"));
+
+    // Every state has a translated name of its own.
+    for (int s = 0; s <= int(DownloadState::Removed); ++s)
+        EXPECT_FALSE(DownloadsModel::stateName(DownloadState(s)).isEmpty()) << s;
+
+    const DownloadsModel::Totals t = m_model->totals();
+    EXPECT_EQ(t.active, 2); // stalled and verifying hold a slot
+    EXPECT_EQ(t.attention, 2);
+    EXPECT_EQ(t.failed, 1);
+}

@@ -30,6 +30,8 @@
 // requests never trigger reset/short/stall faults.
 #pragma once
 
+#include "support/ChildProcess.h"
+
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -55,7 +57,7 @@ public:
     // TERM, bounded wait, then KILL of the whole process group. Idempotent.
     void stop();
     bool isRunning() const;
-    qint64 pid() const { return m_pid; }
+    qint64 pid() const { return m_child.pid(); }
     quint16 port() const { return m_port; }
 
     // Files to serve go here (a private temporary folder, removed in the destructor).
@@ -94,7 +96,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_python;
     QString m_script;
-    qint64 m_pid = -1;
+    ChildProcess m_child;
     quint16 m_port = 0;
 };
 

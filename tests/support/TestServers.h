@@ -1,11 +1,17 @@
 // Real servers on free loopback ports for integration tests: an nginx (HTTP + HTTPS/HTTP2 with a
-// private CA) and a pyftpdlib FTP server, plus file and wait helpers.
+// private CA) and a pyftpdlib FTP server. The file and wait helpers (writeRandomFile,
+// sha256OfFile, waitFor; support/Files.h) and the port helpers (findFreePort, canConnect;
+// support/Ports.h) come with this header.
 //
-// Both servers run as child processes in their own process group with PR_SET_PDEATHSIG, so they
-// die with the test binary even when it crashes. No QCoreApplication is needed. Start them from
-// a thread that outlives them (normally the test's main thread): PDEATHSIG fires when the thread
-// that started the child exits, not only the process.
+// Both servers run as child processes (support/ChildProcess.h) in their own process group with
+// PR_SET_PDEATHSIG, so they die with the test binary even when it crashes. No QCoreApplication is
+// needed. Start them from a thread that outlives them (normally the test's main thread):
+// PDEATHSIG fires when the thread that started the child exits, not only the process.
 #pragma once
+
+#include "support/ChildProcess.h"
+#include "support/Files.h"
+#include "support/Ports.h"
 
 #include <QList>
 #include <QString>
@@ -67,7 +73,7 @@ public:
     // TERM, bounded wait, then KILL of the whole process group. Idempotent.
     void stop();
     bool isRunning() const;
-    qint64 pid() const { return m_pid; }
+    qint64 pid() const { return m_child.pid(); }
 
     quint16 httpPort() const { return m_httpPort; }
     quint16 httpsPort() const { return m_httpsPort; }
@@ -99,7 +105,7 @@ private:
 
     std::unique_ptr<QTemporaryDir> m_prefix;
     QString m_executable;
-    qint64 m_pid = -1;
+    ChildProcess m_child;
     quint16 m_httpPort = 0;
     quint16 m_httpsPort = 0;
     bool m_ipv6 = false;
@@ -117,7 +123,7 @@ public:
     bool start(QString* error = nullptr);
     void stop();
     bool isRunning() const;
-    qint64 pid() const { return m_pid; }
+    qint64 pid() const { return m_child.pid(); }
 
     quint16 port() const { return m_port; }
     QString root() const;
@@ -134,22 +140,8 @@ private:
 
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_python;
-    qint64 m_pid = -1;
+    ChildProcess m_child;
     quint16 m_port = 0;
 };
-
-// Writes `size` deterministic pseudo-random bytes (same seed, same bytes) to path, creating parent
-// folders. Returns the lowercase sha256 hex of the content, or an empty string on failure.
-QString writeRandomFile(const QString& path, qint64 size, quint32 seed);
-// Lowercase sha256 hex of a file, empty if it cannot be read.
-QString sha256OfFile(const QString& path);
-// Polls cond until true or timeoutMs elapsed, running Qt events in between when this thread has
-// an event dispatcher. Returns the last value of cond.
-bool waitFor(const std::function<bool()>& cond, int timeoutMs);
-
-// A port on 127.0.0.1 that was free a moment ago (racy by nature; for "connection refused" tests).
-quint16 findFreePort();
-// True if a TCP connect to 127.0.0.1:port succeeds within timeoutMs.
-bool canConnect(quint16 port, int timeoutMs = 1000);
 
 } // namespace maria2::test

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
 #include <system_error>
 
 namespace maria2 {
@@ -162,6 +163,10 @@ void Job::adoptExistingPart() {
         for (const auto& r : control->ranges) {
             done.add(r);
         }
+        // Only what the part file holds: one truncated after its control file was saved (a
+        // restart from zero truncates first) must not pass its missing tail off as data.
+        done.subtract(
+            {std::max<std::int64_t>(partSize, 0), std::numeric_limits<std::int64_t>::max()});
     }
     m_allocated = m_total >= 0 && partSize == m_total;
     if (m_total >= 0 && m_rangesOk) {

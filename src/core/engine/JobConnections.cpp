@@ -300,6 +300,9 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
         c.stopMessage = m_ioError.message;
         return 0;
     }
+    if (allowed > 0) {
+        m_resumed = false; // this run wrote bytes: a changed file now needs a person's decision
+    }
     if (m_planner && c.segmentId != 0) {
         m_planner->advance(c.segmentId, allowed);
     } else {
@@ -362,37 +365,12 @@ bool Job::validateResponse(Connection& c, std::int64_t* total) {
         m_rangesOk = true;
     } else {
         *total = r.contentLength();
-        if (c.requestBegin > 0 || c.segmentId != 0 || c.requestEnd >= 0) {
-            if (m_connections.size() > 1 || c.segmentId != 0) {
-                c.stop = Stop::NoRanges; // a secondary connection: the others carry on
-                return false;
-            }
-            // The only connection got the whole file: the server ignores ranges, or If-Range
-            // said the file changed. Either way the bytes on disk are worthless now.
-            spdlog::warn("[#{}] the server sent the whole file instead of bytes {}- (no range "
-                         "support, or the file changed); starting over from zero",
-                         m_id, c.requestBegin);
-            m_planner.reset();
-            m_linear.clear();
-            m_durable.clear();
-            m_total = -1;
-            m_etag.clear();
-            m_lastModified.clear();
-            m_contentType.clear();
-            m_resumed = false;
-            m_controlDirty = true;
-            c.requestBegin = 0;
-            c.requestEnd = -1;
-            c.writeOffset = 0;
-            if (m_file.isOpen() && !m_file.truncate(0, &m_ioError)) {
-                c.stop = Stop::Io;
-                c.stopMessage = m_ioError.message;
-                return false;
-            }
-            m_allocated = false;
-        }
-        m_rangesOk = c.ranged ? false : r.acceptsRanges();
     }
+    // A 200 to a range request is the whole body of *something*. What it is decides what it
+    // means, so the file checks below run first: a login page is LinkExpired and a new version
+    // is FileChanged; only the same file means a server that ignores ranges.
+    const bool wholeInsteadOfRange =
+        status != 206 && (c.requestBegin > 0 || c.segmentId != 0 || c.requestEnd >= 0);
     // Is this still the file we have bytes of?
     const bool sameUrl = m_request.url == m_controlUrl;
     if (m_total >= 0 && *total >= 0 && *total != m_total) {
@@ -420,6 +398,38 @@ bool Job::validateResponse(Connection& c, std::int64_t* total) {
         c.stopMessage = "the server now sends an HTML page instead of the file: the link has "
                         "probably expired";
         return false;
+    }
+    if (wholeInsteadOfRange) {
+        if (m_connections.size() > 1 || c.segmentId != 0) {
+            c.stop = Stop::NoRanges; // a secondary connection: the others carry on
+            return false;
+        }
+        // The only connection got the whole file: the server ignores ranges. It sends from
+        // byte 0, so that is where writing starts again.
+        spdlog::warn("[#{}] the server sent the whole file instead of bytes {}- (no range "
+                     "support); starting over from zero",
+                     m_id, c.requestBegin);
+        m_planner.reset();
+        m_linear.clear();
+        m_durable.clear();
+        m_total = -1;
+        m_etag.clear();
+        m_lastModified.clear();
+        m_contentType.clear();
+        m_resumed = false;
+        m_controlDirty = true;
+        c.requestBegin = 0;
+        c.requestEnd = -1;
+        c.writeOffset = 0;
+        if (m_file.isOpen() && !m_file.truncate(0, &m_ioError)) {
+            c.stop = Stop::Io;
+            c.stopMessage = m_ioError.message;
+            return false;
+        }
+        m_allocated = false;
+    }
+    if (status != 206) {
+        m_rangesOk = c.ranged ? false : r.acceptsRanges();
     }
     if (r.etag() != m_etag || r.lastModified() != m_lastModified ||
         (m_contentType.empty() && !r.contentType().empty())) {
@@ -606,8 +616,10 @@ void Job::handleFailure(Connection& c, CURLcode result) {
     dropConnection(&c, true);
     switch (stop) {
     case Stop::FileChanged:
-        if (m_resumed && doneBytes() == m_durable.coveredBytes() && m_connections.empty()) {
-            restartFromZero(message); // resuming an old part: start again, never splice
+        // Nothing written yet in this run (other connections may still be waiting for their
+        // answers): the bytes are an old part of an old file, so start again, never splice.
+        if (m_resumed) {
+            restartFromZero(message);
         } else {
             goToAttentionState(DownloadState::FileChanged, message);
         }
@@ -665,7 +677,10 @@ void Job::handleFailure(Connection& c, CURLcode result) {
     outcome.retryAfterSeconds = retryAfter;
     outcome.madeProgress = progressed;
     m_failuresWithoutProgress = progressed ? 1 : m_failuresWithoutProgress + 1;
-    const RetryDecision decision = m_retry.decide(outcome, m_failuresWithoutProgress, jitter());
+    RetryDecision decision = m_retry.decide(outcome, m_failuresWithoutProgress, jitter());
+    if (stop == Stop::BadRange) {
+        decision.error = ErrorCode::BadHttpResponse; // retried like a glitch, but not the network
+    }
     if (!decision.retry) {
         m_lastFailure = decision.error == ErrorCode::Ok ? ErrorCode::Unknown : decision.error;
         m_lastFailureMessage = message;
