@@ -208,7 +208,7 @@ TEST_F(EngineDownloadTest, PauseThenResumeFetchesOnlyWhatIsMissing) {
     const IntervalSet onDisk = test::controlRanges(path("slowfile.bin.part.maria2"));
     EXPECT_GE(onDisk.coveredBytes(), 300 * 1024);
     EXPECT_LT(onDisk.coveredBytes(), 2 * 1024 * 1024);
-    ASSERT_TRUE(test::waitFor([&] { return s_nginx->accessLog().size() >= 2; }, 10000));
+    ASSERT_TRUE(test::waitFor([&] { return !s_nginx->accessLog().isEmpty(); }, 10000));
     const int before = static_cast<int>(s_nginx->accessLog().size());
 
     engine().resume(id);

@@ -156,6 +156,10 @@ const std::vector<IntKey>& intKeys() {
          [](const Config& c) {
              return c.download.controlSaveIntervalMs;
          }},
+        {"Download.SplitBelowSpeed", 0, std::int64_t{1} << 40,
+         [](const Config& c) {
+             return c.download.splitBelowSpeed;
+         }},
         {"Retry.MaxTries", 1, 1000,
          [](const Config& c) {
              return c.retry.maxTries;
@@ -523,7 +527,7 @@ TEST(ConfigToJson, RoundTripsEveryKey) {
         ++leaves;
     }
     EXPECT_EQ(json.flatten().size(), leaves); // nothing beyond the documented keys
-    EXPECT_EQ(leaves, 29U);
+    EXPECT_EQ(leaves, 30U);
     EXPECT_NE(text.find("\n  \"PerformanceSettings\": {\n    \"MaxConcurrentDownloads\": 17"),
               std::string::npos)
         << text;

@@ -23,9 +23,10 @@ struct DownloadSettings {
     bool continueDownloads = true;    // Download.Continue: resume a matching .part file
     int split = 8;                    // Download.Split (1..64): connections per download
     int maxConnectionsPerServer = 16; // Download.MaxConnectionsPerServer (1..64)
-    std::int64_t minSplitSize = 1048576; // Download.MinSplitSize, bytes (4096..1 GiB)
-    bool preallocate = true;             // Download.Preallocate: reserve the whole file at once
-    int controlSaveIntervalMs = 1000;    // Download.ControlSaveIntervalMs (100..60000)
+    std::int64_t minSplitSize = 1048576;     // Download.MinSplitSize, bytes (4096..1 GiB)
+    bool preallocate = true;                 // Download.Preallocate: reserve the whole file at once
+    int controlSaveIntervalMs = 1000;        // Download.ControlSaveIntervalMs (100..60000)
+    std::int64_t splitBelowSpeed = 67108864; // Download.SplitBelowSpeed, bytes/s (0 = always)
 };
 
 struct RetrySettings {

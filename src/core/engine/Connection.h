@@ -49,6 +49,7 @@ struct Connection {
 
     SpeedMeter speed{std::chrono::milliseconds(5000)};
     Clock::time_point startedAt{};
+    Clock::time_point firstByteAt{};
     Clock::time_point slowSince{}; // when it fell far behind its peers; {} = it has not
 
     ~Connection() {

@@ -107,6 +107,7 @@ private:
     void handleFailure(Connection& c, CURLcode result);
     std::string describeFailure(const Connection& c, CURLcode result) const;
     int wantedConnections() const;
+    bool splitNow(Clock::time_point now);
 
     DownloadId m_id;
     DownloadRequest m_request;
@@ -155,6 +156,8 @@ private:
     ErrorCode m_lastFailure = ErrorCode::Ok;
     std::string m_lastFailureMessage;
     bool m_restartOnStart = false; // FileChanged: the next start begins from zero
+    bool m_splitDecided = false;   // the first connection was measured (or this is a resume)
+    Clock::time_point m_nextSplitCheck{};
     std::optional<ChecksumSpec> m_checksum;
 };
 

@@ -135,6 +135,11 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
                          static_cast<long>(m_network.lowSpeedTimeSeconds));
     }
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    // Over HTTPS wait for an existing connection that may multiplex (HTTP/2) rather than
+    // opening one per transfer.
+    if (net::schemeOf(m_request.url) == "https") {
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    }
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
     const std::string defaultAgent = std::string("MAria2/") + kVersion;
     const std::string& agent = !m_request.userAgent.empty()   ? m_request.userAgent
@@ -203,9 +208,41 @@ void Job::dropConnection(Connection* c, bool releaseSegment) {
     std::erase_if(m_connections, [c](const auto& p) { return p.get() == c; });
 }
 
+bool Job::splitNow(Clock::time_point now) {
+    if (m_splitDecided) {
+        return true;
+    }
+    if (m_connections.size() != 1) {
+        m_splitDecided = true; // a resume: the ranges left are known, fetch them in parallel
+        return true;
+    }
+    // Measure the first connection for a moment: on a fast link one stream is the ceiling and
+    // more connections only cost CPU; a per-connection cap shows as a slow first stream.
+    const Connection& first = *m_connections.front();
+    constexpr auto kProbe = std::chrono::milliseconds(150);
+    if (!first.bodyStarted || now - first.firstByteAt < kProbe || now < m_nextSplitCheck) {
+        return false;
+    }
+    const double seconds = std::chrono::duration<double>(now - first.firstByteAt).count();
+    const double speed = std::max(
+        first.speed.bytesPerSecond(),
+        m_nextSplitCheck == Clock::time_point{} ? static_cast<double>(first.bytes) / seconds : 0.0);
+    const auto threshold = static_cast<double>(m_download.splitBelowSpeed);
+    if (threshold > 0 && speed >= threshold) {
+        m_nextSplitCheck = now + std::chrono::seconds(1); // look again: links change
+        return false;
+    }
+    spdlog::info("[#{}] first connection at {:.1f} MiB/s: splitting", m_id, speed / (1 << 20));
+    m_splitDecided = true;
+    return true;
+}
+
 void Job::openMoreConnections(Clock::time_point now) {
     if (!m_planner || !m_rangesOk || m_blockNewConnections || now < m_noNewConnectionsBefore ||
         !isActive(m_state)) {
+        return;
+    }
+    if (!splitNow(now)) {
         return;
     }
     const int wanted = wantedConnections();
@@ -284,6 +321,7 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
             return 0; // aborts this transfer; c.stop says why
         }
         c.bodyStarted = true;
+        c.firstByteAt = Clock::now();
     }
     std::int64_t allowed = static_cast<std::int64_t>(n);
     if (m_planner && c.segmentId != 0) {
@@ -464,12 +502,9 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
             m_request.minSplitSize > 0 ? m_request.minSplitSize : m_download.minSplitSize;
         m_planner.emplace(m_total, std::max<std::int64_t>(1, minSplit));
         m_planner->markWritten(m_linear);
-        // The first request was open-ended; it keeps one share and the rest is planned.
-        const int wanted = wantedConnections();
-        const std::int64_t share = (m_total + wanted - 1) / wanted;
-        const std::int64_t end = wanted > 1 ? std::min(m_total, c.requestBegin + share) : m_total;
-        if (const auto segment =
-                m_planner->claim({c.requestBegin, std::max(end, c.requestBegin)})) {
+        // The first request was open-ended and keeps the whole file until splitNow() says more
+        // connections pay off; then the others take over halves of its range.
+        if (const auto segment = m_planner->claim({c.requestBegin, m_total})) {
             c.segmentId = segment->id;
         }
         m_linear.clear();
