@@ -396,3 +396,40 @@ TEST(SegmentPlanner, RandomOperationsKeepInvariantsAndComplete) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(SegmentPlannerTruncate, ShortensAStreamSoTheRestIsAssignedInEvenPieces) {
+    constexpr std::int64_t kMiB = 1 << 20;
+    maria2::SegmentPlanner planner(64 * kMiB, kMiB);
+    const auto first = planner.claim({0, 64 * kMiB});
+    ASSERT_TRUE(first.has_value());
+    planner.advance(first->id, 100 * 1024);
+    ASSERT_TRUE(planner.truncate(first->id, 16 * kMiB + 123));
+    EXPECT_EQ(planner.find(first->id)->end, 16 * kMiB); // aligned down to 4 KiB
+    EXPECT_EQ(planner.unassignedBytes(), 48 * kMiB);
+    for (int i = 0; i < 3; ++i) {
+        const auto piece = planner.assign(16 * kMiB);
+        ASSERT_TRUE(piece.has_value());
+        EXPECT_EQ(piece->end - piece->begin, 16 * kMiB);
+    }
+    EXPECT_EQ(planner.unassignedBytes(), 0);
+    EXPECT_TRUE(planner.invariantViolation().empty()) << planner.invariantViolation();
+}
+
+TEST(SegmentPlannerTruncate, NeverBelowMinSplitNorLongerNorOnUnknownOrRacingSegments) {
+    constexpr std::int64_t kMiB = 1 << 20;
+    maria2::SegmentPlanner planner(8 * kMiB, kMiB);
+    const auto s = planner.claim({0, 8 * kMiB});
+    ASSERT_TRUE(s.has_value());
+    EXPECT_FALSE(planner.truncate(s->id, 9 * kMiB)); // not a shortening
+    EXPECT_FALSE(planner.truncate(999, kMiB));       // unknown
+    ASSERT_TRUE(planner.truncate(s->id, 1024));      // clamped up to minSplit
+    EXPECT_EQ(planner.find(s->id)->end, kMiB);
+    const auto racer = planner.duplicate(s->id);
+    ASSERT_TRUE(racer.has_value());
+    EXPECT_FALSE(planner.truncate(s->id, kMiB / 2));
+    EXPECT_FALSE(planner.truncate(racer->id, kMiB / 2));
+}
+
+} // namespace

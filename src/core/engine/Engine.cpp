@@ -284,7 +284,7 @@ long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
                 std::max<long>(0, duration_cast<milliseconds>(job->nextRetryAt() - now).count()));
         } else if (isBusy(s)) {
             moving = true;
-            timeout = std::min<long>(timeout, 100); // jobs tick: connections, stalls, flushes
+            timeout = std::min<long>(timeout, 50); // jobs tick: connections, stalls, flushes
         } else if (s == DownloadState::Queued && busySlots() < m_maxConcurrent) {
             return 0;
         }

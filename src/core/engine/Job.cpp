@@ -22,7 +22,7 @@ std::int64_t nowEpochMs() {
         .count();
 }
 
-constexpr auto kTickInterval = std::chrono::milliseconds(100);
+constexpr auto kTickInterval = std::chrono::milliseconds(50);
 constexpr auto kStallAfter = std::chrono::seconds(10);
 
 } // namespace

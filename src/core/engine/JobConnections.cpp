@@ -219,7 +219,7 @@ bool Job::splitNow(Clock::time_point now) {
     // Measure the first connection for a moment: on a fast link one stream is the ceiling and
     // more connections only cost CPU; a per-connection cap shows as a slow first stream.
     const Connection& first = *m_connections.front();
-    constexpr auto kProbe = std::chrono::milliseconds(150);
+    constexpr auto kProbe = std::chrono::milliseconds(50);
     if (!first.bodyStarted || now - first.firstByteAt < kProbe || now < m_nextSplitCheck) {
         return false;
     }
@@ -234,6 +234,12 @@ bool Job::splitNow(Clock::time_point now) {
     }
     spdlog::info("[#{}] first connection at {:.1f} MiB/s: splitting", m_id, speed / (1 << 20));
     m_splitDecided = true;
+    // Even pieces at once: the first stream keeps its share, the others split the rest.
+    const int wanted = wantedConnections();
+    if (const Segment* s = m_planner ? m_planner->find(first.segmentId) : nullptr;
+        s != nullptr && wanted > 1) {
+        m_planner->truncate(first.segmentId, s->cursor + (s->remaining() + wanted - 1) / wanted);
+    }
     return true;
 }
 
@@ -246,8 +252,11 @@ void Job::openMoreConnections(Clock::time_point now) {
         return;
     }
     const int wanted = wantedConnections();
-    const std::int64_t target = (m_total + wanted - 1) / wanted;
     while (static_cast<int>(m_connections.size()) < wanted) {
+        // What is left, shared evenly among the connections still to open.
+        const auto slots =
+            static_cast<std::int64_t>(wanted) - static_cast<std::int64_t>(m_connections.size());
+        const std::int64_t target = (m_planner->unassignedBytes() + slots - 1) / slots;
         const auto segment = m_planner->assign(target);
         if (!segment) {
             break;

@@ -110,6 +110,25 @@ std::optional<Segment> SegmentPlanner::steal() {
     return create(stolen, false, 0);
 }
 
+bool SegmentPlanner::truncate(int id, std::int64_t end) {
+    Entry* e = entry(id);
+    if (e == nullptr || e->seg.duplicate || e->partner != 0 || e->raced) {
+        return false;
+    }
+    Segment& s = e->seg;
+    end = std::max(end, s.cursor + m_minSplit);
+    const std::int64_t aligned = end / kSplitAlignment * kSplitAlignment;
+    if (aligned >= s.cursor + m_minSplit) {
+        end = aligned;
+    }
+    if (end >= s.end) {
+        return false;
+    }
+    s.end = end;
+    checkInvariants();
+    return true;
+}
+
 std::optional<Segment> SegmentPlanner::duplicate(int victimId) {
     Entry* victim = entry(victimId);
     if (victim == nullptr || victim->seg.duplicate || victim->partner != 0 || isDone(victimId)) {

@@ -61,6 +61,11 @@ public:
     // The connection ended (finished, failed or closed): the segment is forgotten and what it
     // did not write becomes a gap again. Its racer, if any, keeps running as a normal segment.
     void release(int id);
+    // Shortens an active segment that is neither racing nor raced to end at `end` (aligned down
+    // to 4 KiB, never closer than minSplitSize to its cursor); the rest becomes a free gap for
+    // assign(). Lets one stream that owns the whole file be split into even pieces at once.
+    // False when that would not shorten it.
+    bool truncate(int id, std::int64_t end);
     // Valid until the next non-const call.
     const Segment* find(int id) const;
     // Active segments in id order.
