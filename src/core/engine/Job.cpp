@@ -301,6 +301,12 @@ void Job::goToAttentionState(DownloadState state, const std::string& why) {
 void Job::restartFromZero(const std::string& why) {
     spdlog::warn("[#{}] starting over from zero: {}", m_id, why);
     stopAll();
+    forgetBytesOnDisk();
+    m_nextRetryAt = Clock::now();
+    setState(DownloadState::Retrying);
+}
+
+bool Job::forgetBytesOnDisk() {
     m_planner.reset();
     m_linear.clear();
     m_durable.clear();
@@ -312,11 +318,7 @@ void Job::restartFromZero(const std::string& why) {
     m_resumed = false;
     m_allocated = false;
     m_controlDirty = true;
-    if (m_file.isOpen()) {
-        m_file.truncate(0, &m_ioError);
-    }
-    m_nextRetryAt = Clock::now();
-    setState(DownloadState::Retrying);
+    return !m_file.isOpen() || m_file.truncate(0, &m_ioError);
 }
 
 void Job::complete() {

@@ -87,6 +87,9 @@ private:
     void stopAll();
     void goToAttentionState(DownloadState state, const std::string& why);
     void restartFromZero(const std::string& why);
+    // Drops everything known about the bytes on disk and empties the part file (name kept).
+    // False if the part file cannot be truncated (m_ioError says why).
+    bool forgetBytesOnDisk();
     void saveResumeData(bool force);
     std::int64_t doneBytes() const;
     const IntervalSet& written() const;

@@ -456,24 +456,14 @@ bool Job::validateResponse(Connection& c, std::int64_t* total) {
         spdlog::warn("[#{}] the server sent the whole file instead of bytes {}- (no range "
                      "support); starting over from zero",
                      m_id, c.requestBegin);
-        m_planner.reset();
-        m_linear.clear();
-        m_durable.clear();
-        m_total = -1;
-        m_etag.clear();
-        m_lastModified.clear();
-        m_contentType.clear();
-        m_resumed = false;
-        m_controlDirty = true;
-        c.requestBegin = 0;
-        c.requestEnd = -1;
-        c.writeOffset = 0;
-        if (m_file.isOpen() && !m_file.truncate(0, &m_ioError)) {
+        if (!forgetBytesOnDisk()) { // (m_rangesOk is decided just below from this response)
             c.stop = Stop::Io;
             c.stopMessage = m_ioError.message;
             return false;
         }
-        m_allocated = false;
+        c.requestBegin = 0;
+        c.requestEnd = -1;
+        c.writeOffset = 0;
     }
     if (status != 206) {
         m_rangesOk = c.ranged ? false : r.acceptsRanges();
