@@ -148,6 +148,19 @@ const std::vector<Spec>& specs() {
              o.checksum = v; // validated by main(), which names the algorithm and length
              return std::string();
          }},
+        {"verify", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             if (v == "auto") {
+                 o.verifyAuto = true;
+             } else if (v == "off" || v == "none") {
+                 o.verifyAuto = false;
+             } else {
+                 return "--verify takes 'auto' (look for NAME.sha256 or SHA256SUMS beside the "
+                        "URL) or 'off', got '" +
+                        v + "'";
+             }
+             return std::string();
+         }},
         {"quiet", 'q', Arg::OptionalBool,
          [](CliOptions& o, const std::string& v) {
              return parseBool("quiet", v, o.quiet);
@@ -350,6 +363,8 @@ Download files over HTTP(S) and FTP. Each URI is a separate download.
  -x, --max-connection-per-server=N  Upper bound per server, 1..64 (default: config, 16)
  -k, --min-split-size=SIZE      Never split below SIZE, e.g. 1M (default: config, 1M)
      --checksum=TYPE=DIGEST     Verify when done: md5, sha-1, sha-256 or sha-512
+     --verify=auto|off          Verify against a NAME.sha256 or SHA256SUMS published
+                                beside the URL, when there is one (default off)
      --header=HEADER            Extra request header, e.g. "X-Token: abc" (repeatable)
  -U, --user-agent=UA            User-Agent to send
      --referer=URL              Referer to send

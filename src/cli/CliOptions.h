@@ -29,6 +29,7 @@ struct CliOptions {
     std::optional<int> maxConnectionPerServer; // -x, --max-connection-per-server
     std::optional<std::int64_t> minSplitSize;  // -k, --min-split-size (bytes)
     std::string checksum;                      // --checksum=TYPE=DIGEST
+    bool verifyAuto = false;                   // --verify=auto: NAME.sha256 / SHA256SUMS
     bool quiet = false;                        // -q, --quiet
     bool help = false;                         // -h, --help
     bool version = false;                      // -v, --version

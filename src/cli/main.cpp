@@ -198,7 +198,10 @@ int main(int argc, char** argv) {
         request.split = opt.split.value_or(0);
         request.maxConnectionsPerServer = opt.maxConnectionPerServer.value_or(0);
         request.minSplitSize = opt.minSplitSize.value_or(0);
-        request.checksum = opt.checksum;
+        // An explicit digest wins; "auto" asks the engine to look for a published one.
+        request.checksum = !opt.checksum.empty() ? opt.checksum
+                           : opt.verifyAuto      ? std::string("auto")
+                                                 : std::string();
         session.add(request);
     }
 

@@ -179,6 +179,8 @@ QList<maria2::DownloadRequest> AddUrlsDialog::requests() const {
             request.fileName = fileName.toStdString();
             request.checksum = checksum;
         }
+        if (request.checksum.empty() && m_ui->verifyAutoCheck->isChecked())
+            request.checksum = "auto"; // look for NAME.sha256 / SHA256SUMS beside the URL
         request.startPaused = !startNow;
         request.split = connections();
         out.append(request);

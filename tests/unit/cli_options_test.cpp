@@ -476,3 +476,16 @@ TEST_F(CliInputFile, DirectoryIsAnErrorNotAnEmptyList) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(CliParse, VerifyAutoAndOff) {
+    EXPECT_FALSE(ok({"http://a/1"}).verifyAuto);
+    EXPECT_TRUE(ok({"--verify=auto", "http://a/1"}).verifyAuto);
+    EXPECT_FALSE(ok({"--verify=auto", "--verify=off", "http://a/1"}).verifyAuto);
+    const ParseResult bad = parse({"--verify=sha256", "http://a/1"});
+    EXPECT_TRUE(contains(bad.error, "--verify")) << bad.error;
+    EXPECT_TRUE(contains(bad.error, "sha256")) << bad.error;
+}
+
+} // namespace

@@ -328,3 +328,52 @@ TEST_F(PartFileTest, AtomicWriteIntoMissingDirectoryFails) {
 }
 
 } // namespace
+
+namespace {
+
+// Reads `n` bytes at `offset` of a file.
+std::string readAt(const fs::path& p, std::int64_t offset, std::size_t n) {
+    std::ifstream in(p, std::ios::binary);
+    in.seekg(offset);
+    std::string out(n, '\0');
+    in.read(out.data(), static_cast<std::streamsize>(n));
+    out.resize(static_cast<std::size_t>(in.gcount()));
+    return out;
+}
+
+TEST_F(PartFileTest, BackgroundAllocationGivesTheFullSizeAndKeepsBytesWrittenMeanwhile) {
+    const fs::path p = m_dir / "big.part";
+    const std::int64_t size = std::int64_t{48} << 20;
+    PartFile f;
+    IoError error;
+    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.allocateInBackground(size, &error)) << error.message;
+    EXPECT_EQ(f.size(), size); // the size is there at once; blocks follow in the background
+    // Writes race the helper thread on purpose: fallocate must never zero written bytes.
+    for (std::int64_t at = 0; at < size; at += std::int64_t{3} << 20) {
+        ASSERT_TRUE(writeString(f, at, "segment@" + std::to_string(at), &error)) << error.message;
+    }
+    ASSERT_TRUE(writeString(f, size - 4, "tail", &error));
+    f.close(); // waits for the helper
+    EXPECT_EQ(static_cast<std::int64_t>(fs::file_size(p)), size);
+    for (std::int64_t at = 0; at < size; at += std::int64_t{3} << 20) {
+        const std::string expected = "segment@" + std::to_string(at);
+        EXPECT_EQ(readAt(p, at, expected.size()), expected) << at;
+    }
+    EXPECT_EQ(readAt(p, size - 4, 4), "tail");
+}
+
+TEST_F(PartFileTest, TruncateStopsABackgroundAllocationFromGrowingTheFileAgain) {
+    const fs::path p = m_dir / "restart.part";
+    PartFile f;
+    IoError error;
+    ASSERT_TRUE(f.open(p, true, &error));
+    ASSERT_TRUE(f.allocateInBackground(std::int64_t{256} << 20, &error)) << error.message;
+    ASSERT_TRUE(f.truncate(0, &error)) << error.message; // starting over from zero
+    EXPECT_EQ(f.size(), 0);
+    ASSERT_TRUE(writeString(f, 0, "new", &error));
+    f.close();
+    EXPECT_EQ(readAll(p), "new");
+}
+
+} // namespace

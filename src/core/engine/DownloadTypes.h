@@ -78,7 +78,9 @@ struct DownloadRequest {
     int split = 0;                   // -s: connections for this download; 0 = config
     int maxConnectionsPerServer = 0; // -x: 0 = config
     std::int64_t minSplitSize = 0;   // -k: bytes; 0 = config
-    std::string checksum;            // "sha-256=HEX" (also md5, sha-1, sha-512); empty = none
+    // "sha-256=HEX" (also md5, sha-1, sha-512); "auto" = a NAME.sha256 or SHA256SUMS published
+    // beside the URL, when there is one; empty = none
+    std::string checksum;
 };
 
 // A value copy of one download's state, safe to hand to any thread.

@@ -166,7 +166,7 @@ void Engine::apply(Command& c) {
     }
     if (c.kind == Kind::Verified) {
         if (auto it = m_jobs.find(c.id); it != m_jobs.end()) {
-            it->second->verified(c.flag, c.text);
+            it->second->verified(c.verdict);
         }
         return;
     }
@@ -284,7 +284,10 @@ long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
                 std::max<long>(0, duration_cast<milliseconds>(job->nextRetryAt() - now).count()));
         } else if (isBusy(s)) {
             moving = true;
-            timeout = std::min<long>(timeout, 50); // jobs tick: connections, stalls, flushes
+            // jobs tick: connections, stalls, flushes, the end of the first connection's probe
+            timeout = std::min<long>(
+                timeout,
+                std::max<long>(0, duration_cast<milliseconds>(job->nextTickAt() - now).count()));
         } else if (s == DownloadState::Queued && busySlots() < m_maxConcurrent) {
             return 0;
         }
@@ -326,28 +329,23 @@ void Engine::detach(CURL* easy) {
     curl_multi_remove_handle(m_multi, easy);
 }
 
-void Engine::verifyAsync(Job& job, std::filesystem::path file, ChecksumSpec expected) {
+void Engine::verifyAsync(Job& job, VerifyTask task) {
     const DownloadId id = job.id();
-    if (!m_digests) {
-        post({Command::Kind::Verified, id, {}, false, 0, "no hash functions in this build"});
-        return;
-    }
-    // Reading a large file takes seconds: never on the engine thread, which keeps serving
-    // the other downloads meanwhile.
-    m_verifiers.emplace_back([this, id, file = std::move(file), expected = std::move(expected)] {
-        std::string actual;
-        if (auto digest = m_digests(expected.algorithm)) {
-            actual = hashFile(file.string(), *digest).value_or("");
-        }
+    // Reading a large file (or fetching a published checksum) takes seconds: never on the
+    // engine thread, which keeps serving the other downloads meanwhile.
+    m_verifiers.emplace_back([this, id, task = std::move(task)]() mutable {
         Command done{Command::Kind::Verified, id};
-        done.flag = !actual.empty() && actual == expected.hex;
-        done.text = actual;
+        done.verdict = runVerification(std::move(task), m_digests);
         {
             std::lock_guard lock(m_mutex);
             m_commands.push_back(std::move(done)); // even while stopping: no one waits on it
         }
         curl_multi_wakeup(m_multi);
     });
+}
+
+std::unique_ptr<Digest> Engine::makeDigest(const std::string& algorithm) {
+    return m_digests ? m_digests(algorithm) : nullptr;
 }
 
 void Engine::jobStateChanged(Job& job) {

@@ -6,6 +6,7 @@
 #include "core/config/Config.h"
 #include "core/engine/DownloadTypes.h"
 #include "core/engine/Job.h"
+#include "core/engine/Verification.h"
 #include "core/integrity/Checksum.h"
 
 #include <curl/curl.h>
@@ -75,6 +76,7 @@ private:
         bool flag = false;
         int value = 0;
         std::string text{};
+        VerifyOutcome verdict{}; // Verified
     };
 
     void post(Command command);
@@ -95,7 +97,8 @@ private:
     void jobStateChanged(Job& job) override;
     bool attach(CURL* easy) override;
     void detach(CURL* easy) override;
-    void verifyAsync(Job& job, std::filesystem::path file, ChecksumSpec expected) override;
+    void verifyAsync(Job& job, VerifyTask task) override;
+    std::unique_ptr<Digest> makeDigest(const std::string& algorithm) override;
 
     Config m_config;
     EngineListener& m_listener;

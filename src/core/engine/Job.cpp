@@ -2,6 +2,7 @@
 // Connections and response validation are in JobConnections.cpp.
 #include "core/engine/Job.h"
 
+#include "Version.h"
 #include "core/io/ControlFile.h"
 #include "core/naming/FileNaming.h"
 #include "core/net/Url.h"
@@ -84,7 +85,8 @@ void Job::start() {
         fail(ErrorCode::BadOption, why);
         return;
     }
-    if (!m_request.checksum.empty() && !m_checksum) {
+    m_verifyAuto = m_request.checksum == "auto";
+    if (!m_request.checksum.empty() && !m_verifyAuto && !m_checksum) {
         m_checksum = parseChecksum(m_request.checksum, &why);
         if (!m_checksum) {
             fail(ErrorCode::BadOption, why);
@@ -307,6 +309,8 @@ void Job::restartFromZero(const std::string& why) {
 }
 
 bool Job::forgetBytesOnDisk() {
+    m_streamDigest.reset();
+    m_streamHashed = 0;
     m_planner.reset();
     m_linear.clear();
     m_durable.clear();
@@ -330,33 +334,85 @@ void Job::complete() {
     if (m_total < 0) {
         m_total = doneBytes();
     }
+    // Never longer than the file (before the checksum reads it).
+    if (m_file.size() > m_total && !m_file.truncate(m_total, &m_ioError)) {
+        fail(ErrorCode::FileIo, m_ioError.message);
+        return;
+    }
     if (!m_file.sync(&m_ioError)) {
         fail(ErrorCode::FileIo, m_ioError.message);
         return;
     }
     saveResumeData(true);
     m_file.close();
-    if (m_checksum) {
+    if (m_checksum || m_verifyAuto) {
+        VerifyTask task;
+        task.file = m_partPath;
+        task.expected = m_checksum;
+        task.discover = m_verifyAuto;
+        task.url = m_request.url;
+        task.fileName = m_finalPath.filename().string();
+        task.urlName = naming::fileNameFromUrl(m_request.url).value_or("");
+        task.network = m_network;
+        task.headers = m_request.headers;
+        task.userAgent = !m_request.userAgent.empty()   ? m_request.userAgent
+                         : !m_network.userAgent.empty() ? m_network.userAgent
+                                                        : std::string("MAria2/") + kVersion;
+        if (m_streamDigest && m_streamHashed > 0) {
+            spdlog::debug("[#{}] {} of {} bytes were hashed as they arrived", m_id, m_streamHashed,
+                          m_total);
+            task.streamed = std::move(m_streamDigest);
+            task.streamedBytes = m_streamHashed;
+        }
+        m_streamDigest.reset();
+        m_streamHashed = 0;
         setState(DownloadState::Verifying);
-        m_host.verifyAsync(*this, m_partPath, *m_checksum);
+        m_host.verifyAsync(*this, std::move(task));
         return;
     }
     finishVerified();
 }
 
-void Job::verified(bool ok, const std::string& actualHex) {
+void Job::verified(const VerifyOutcome& outcome) {
     if (m_state != DownloadState::Verifying) {
         return; // paused or removed meanwhile
     }
-    if (ok) {
-        spdlog::info("[#{}] {} checksum verified", m_id, m_checksum->algorithm);
+    if (!outcome.checked) {
+        // --verify=auto and nothing published: the download itself is fine.
+        spdlog::info("[#{}] not verified: {}", m_id, outcome.note);
+        finishVerified();
+        return;
+    }
+    const ChecksumSpec& expected = *outcome.expected;
+    const std::string from = outcome.source.empty() ? "" : " (from " + outcome.source + ")";
+    if (outcome.ok) {
+        spdlog::info("[#{}] {} checksum verified{}", m_id, expected.algorithm, from);
         finishVerified();
         return;
     }
     fail(ErrorCode::ChecksumMismatch,
-         m_checksum->algorithm + " mismatch: expected " + m_checksum->hex + ", got " +
-             (actualHex.empty() ? std::string("no digest (file unreadable)") : actualHex) +
+         expected.algorithm + " mismatch: expected " + expected.hex + from + ", got " +
+             (outcome.actualHex.empty() ? "no digest (" + outcome.note + ")" : outcome.actualHex) +
              "; the data stays in '" + m_partPath.filename().string() + "'");
+}
+
+void Job::streamHash(std::int64_t offset, const char* data, std::int64_t size) {
+    if (offset > m_streamHashed || offset + size <= m_streamHashed) {
+        return; // out of order (another segment) or already hashed (a racer's copy)
+    }
+    if (!m_streamDigest) {
+        if (m_streamHashed != 0) {
+            return;
+        }
+        const std::string algorithm = m_checksum ? m_checksum->algorithm : "sha-256";
+        m_streamDigest = m_host.makeDigest(algorithm);
+        if (!m_streamDigest) {
+            return;
+        }
+    }
+    const std::int64_t skip = m_streamHashed - offset;
+    m_streamDigest->update(data + skip, static_cast<std::size_t>(size - skip));
+    m_streamHashed = offset + size;
 }
 
 void Job::finishVerified() {

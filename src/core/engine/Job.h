@@ -5,6 +5,7 @@
 #include "core/config/Config.h"
 #include "core/engine/Connection.h"
 #include "core/engine/DownloadTypes.h"
+#include "core/engine/Verification.h"
 #include "core/integrity/Checksum.h"
 #include "core/io/PartFile.h"
 #include "core/retry/RetryPolicy.h"
@@ -34,7 +35,9 @@ public:
     virtual bool attach(CURL* easy) = 0;
     virtual void detach(CURL* easy) = 0;
     // Runs the checksum on another thread; the engine calls verified() with the result.
-    virtual void verifyAsync(Job& job, std::filesystem::path file, ChecksumSpec expected) = 0;
+    virtual void verifyAsync(Job& job, VerifyTask task) = 0;
+    // A hash function for streaming (nullptr when the build has none).
+    virtual std::unique_ptr<Digest> makeDigest(const std::string& algorithm) = 0;
 };
 
 class Job {
@@ -60,7 +63,7 @@ public:
     // The multi handle reported a connection's transfer done (already detached from it).
     void connectionDone(CURL* easy, CURLcode result);
     // The checksum thread's verdict.
-    void verified(bool ok, const std::string& actualHex);
+    void verified(const VerifyOutcome& outcome);
 
     // Pause or shutdown: every connection is dropped and the part file flushed and described
     // in the control file, so a later run resumes byte-exactly.
@@ -72,6 +75,8 @@ public:
     void changeUrl(const std::string& url);
 
     Clock::time_point nextRetryAt() const { return m_nextRetryAt; }
+    // When tick() next has work: the engine's poll wakes no later than this.
+    Clock::time_point nextTickAt() const { return m_nextTick; }
     void sampleSpeed(Clock::time_point now);
     DownloadSnapshot snapshot(Clock::time_point now) const;
 
@@ -111,6 +116,7 @@ private:
     std::string describeFailure(const Connection& c, CURLcode result) const;
     int wantedConnections() const;
     bool splitNow(Clock::time_point now);
+    double endgameThreshold() const; // seconds a range must still need before it is raced
 
     DownloadId m_id;
     DownloadRequest m_request;
@@ -162,6 +168,12 @@ private:
     bool m_splitDecided = false;   // the first connection was measured (or this is a resume)
     Clock::time_point m_nextSplitCheck{};
     std::optional<ChecksumSpec> m_checksum;
+    bool m_verifyAuto = false; // --verify=auto: look for a published SHA-256 when done
+    // Hashing while the data streams in, while it arrives in order from byte 0: bytes
+    // [0, m_streamHashed) are in m_streamDigest. Whatever came out of order is read back once.
+    std::unique_ptr<Digest> m_streamDigest;
+    std::int64_t m_streamHashed = 0;
+    void streamHash(std::int64_t offset, const char* data, std::int64_t size);
 };
 
 } // namespace maria2

@@ -30,7 +30,14 @@ bool isWeakEtag(const std::string& etag) {
 constexpr auto kSlowGrace = std::chrono::seconds(4); // a new connection needs time to ramp up
 constexpr auto kSlowFor = std::chrono::seconds(5);   // sustained, not a blip
 constexpr double kSlowRatio = 0.3;                   // below 30% of the median of its peers
-constexpr double kEndgameSeconds = 2.0;              // race a range that needs longer than this
+// Endgame: race a range only once its connection has a measured pace, and only when it needs
+// longer than a fresh request takes to get going (see endgameThreshold()).
+constexpr auto kEndgameGrace = std::chrono::seconds(1);
+constexpr double kEndgameFloorSeconds = 0.02;
+// How long the first connection is measured before deciding to split. 20 ms: on loopback or a
+// LAN a stream that is not capped is far past Download.SplitBelowSpeed by then; on a long path
+// TCP is still in slow start and looks slow, and there splitting pays anyway.
+constexpr auto kProbe = std::chrono::milliseconds(20);
 
 } // namespace
 
@@ -216,8 +223,11 @@ bool Job::splitNow(Clock::time_point now) {
     // Measure the first connection for a moment: on a fast link one stream is the ceiling and
     // more connections only cost CPU; a per-connection cap shows as a slow first stream.
     const Connection& first = *m_connections.front();
-    constexpr auto kProbe = std::chrono::milliseconds(50);
-    if (!first.bodyStarted || now - first.firstByteAt < kProbe || now < m_nextSplitCheck) {
+    if (!first.bodyStarted || now < m_nextSplitCheck) {
+        return false;
+    }
+    if (now - first.firstByteAt < kProbe) {
+        m_nextTick = std::min(m_nextTick, first.firstByteAt + kProbe); // decide on time
         return false;
     }
     const double seconds = std::chrono::duration<double>(now - first.firstByteAt).count();
@@ -238,6 +248,24 @@ bool Job::splitNow(Clock::time_point now) {
         m_planner->truncate(first.segmentId, s->cursor + (s->remaining() + wanted - 1) / wanted);
     }
     return true;
+}
+
+double Job::endgameThreshold() const {
+    // A racer pays one request before its first byte: racing a range that ends sooner than
+    // that only wastes bytes. Twice the median time to first byte of this download's
+    // connections (queueing and slow start included), never under 20 ms.
+    std::vector<double> ttfb;
+    for (const auto& c : m_connections) {
+        if (c->bodyStarted) {
+            ttfb.push_back(std::chrono::duration<double>(c->firstByteAt - c->startedAt).count());
+        }
+    }
+    if (ttfb.empty()) {
+        return kEndgameFloorSeconds;
+    }
+    const auto mid = ttfb.begin() + static_cast<std::ptrdiff_t>(ttfb.size() / 2);
+    std::nth_element(ttfb.begin(), mid, ttfb.end());
+    return std::max(kEndgameFloorSeconds, 2 * *mid);
 }
 
 void Job::openMoreConnections(Clock::time_point now) {
@@ -268,10 +296,10 @@ void Job::openMoreConnections(Clock::time_point now) {
         return;
     }
     Connection* slowest = nullptr;
-    double worst = kEndgameSeconds;
+    double worst = endgameThreshold();
     for (auto& c : m_connections) {
         const Segment* s = c->segmentId ? m_planner->find(c->segmentId) : nullptr;
-        if (s == nullptr || s->duplicate || now - c->startedAt < kSlowGrace) {
+        if (s == nullptr || s->duplicate || now - c->startedAt < kEndgameGrace) {
             continue;
         }
         const double secondsLeft =
@@ -283,7 +311,7 @@ void Job::openMoreConnections(Clock::time_point now) {
     }
     if (slowest != nullptr) {
         if (const auto racer = m_planner->duplicate(slowest->segmentId)) {
-            spdlog::info("[#{}] endgame: racing bytes {}-{} ({:.1f} s left at the current pace)",
+            spdlog::info("[#{}] endgame: racing bytes {}-{} ({:.2f} s left at the current pace)",
                          m_id, racer->cursor, racer->end - 1, worst);
             openConnection(racer->cursor, racer->end, racer->id);
         }
@@ -328,6 +356,9 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
         }
         c.bodyStarted = true;
         c.firstByteAt = Clock::now();
+        if (!m_splitDecided) {
+            m_nextTick = std::min(m_nextTick, c.firstByteAt + kProbe); // decide on time
+        }
     }
     std::int64_t allowed = static_cast<std::int64_t>(n);
     if (m_planner && c.segmentId != 0) {
@@ -346,6 +377,9 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
     }
     if (allowed > 0) {
         m_resumed = false; // this run wrote bytes: a changed file now needs a person's decision
+        if (m_checksum || m_verifyAuto) {
+            streamHash(c.writeOffset, data, allowed);
+        }
     }
     if (m_planner && c.segmentId != 0) {
         m_planner->advance(c.segmentId, allowed);

@@ -177,7 +177,7 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
                             " are free";
             return false;
         }
-        if (!m_file.allocate(m_total, &m_ioError)) {
+        if (!m_file.allocateInBackground(m_total, &m_ioError)) {
             c.stop = Stop::Io;
             c.stopMessage = m_ioError.message;
             return false;

@@ -91,10 +91,17 @@ std::optional<ChecksumSpec> parseChecksum(std::string_view text, std::string* er
     return spec;
 }
 
-std::optional<std::string> hashFile(const std::string& path, Digest& digest) {
+std::optional<std::string> hashFile(const std::string& path, Digest& digest, std::int64_t from) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return std::nullopt;
+    }
+    if (from > 0) {
+        in.seekg(0, std::ios::end);
+        if (!in || static_cast<std::int64_t>(in.tellg()) < from) {
+            return std::nullopt;
+        }
+        in.seekg(static_cast<std::streamoff>(from));
     }
     std::vector<char> buffer(1 << 20);
     while (in) {

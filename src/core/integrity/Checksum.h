@@ -3,6 +3,7 @@
 // from the front end's library (Qt's QCryptographicHash in maria2session), injected as a
 // DigestFactory, so the core needs no crypto library of its own.
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -31,7 +32,9 @@ struct ChecksumSpec {
 // what is wrong) for anything else.
 std::optional<ChecksumSpec> parseChecksum(std::string_view text, std::string* error = nullptr);
 
-// Hashes a whole file. nullopt if it cannot be read.
-std::optional<std::string> hashFile(const std::string& path, Digest& digest);
+// Hashes a file from byte `from` to its end into `digest` (which may already hold the bytes
+// before `from`, hashed while they streamed in) and returns the hex digest. nullopt if the file
+// cannot be read or is shorter than `from`.
+std::optional<std::string> hashFile(const std::string& path, Digest& digest, std::int64_t from = 0);
 
 } // namespace maria2

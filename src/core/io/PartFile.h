@@ -2,10 +2,12 @@
 // The file a download writes into while it is unfinished (NAME.part): positional writes,
 // durable flushes, truncation. One implementation per platform (PartFile_posix.cpp,
 // PartFile_win.cpp); everything else stays portable.
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 namespace maria2::io {
 
@@ -33,12 +35,21 @@ public:
     // and the file is not fragmented (posix_fallocate / F_PREALLOCATE / SetEndOfFile).
     // Falls back to a sparse file where the file system cannot preallocate.
     bool allocate(std::int64_t size, IoError* error);
+    // The same without holding up the caller: the file gets its full size at once and the
+    // blocks are reserved by a helper thread in chunks, so writes at offsets go on meanwhile
+    // (on tmpfs, reserving 256 MiB takes ~140 ms of page zeroing). Linux only; elsewhere it is
+    // allocate(). close(), truncate() and the destructor wait for the helper.
+    bool allocateInBackground(std::int64_t size, IoError* error);
     // Data reaches the disk (fdatasync / FlushFileBuffers) before this returns.
     bool sync(IoError* error);
     std::int64_t size() const; // -1 if not open
     void close();
 
 private:
+    void stopAllocating();
+
+    std::thread m_allocator;
+    std::atomic<bool> m_stopAllocating{false};
 #ifdef _WIN32
     void* m_handle = nullptr;
 #else

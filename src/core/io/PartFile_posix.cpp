@@ -1,10 +1,15 @@
 #include "core/io/PartFile.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <linux/magic.h>
+#include <sys/vfs.h>
+#endif
 
 namespace maria2::io {
 namespace {
@@ -34,6 +39,14 @@ int syncFd(int fd) {
 
 PartFile::~PartFile() {
     close();
+}
+
+void PartFile::stopAllocating() {
+    if (m_allocator.joinable()) {
+        m_stopAllocating = true;
+        m_allocator.join();
+        m_stopAllocating = false;
+    }
 }
 
 bool PartFile::open(const std::filesystem::path& path, bool truncate, IoError* error) {
@@ -71,6 +84,7 @@ bool PartFile::writeAt(std::int64_t offset, const char* data, std::size_t size, 
 }
 
 bool PartFile::truncate(std::int64_t size, IoError* error) {
+    stopAllocating(); // fallocate would grow the file again behind our back
     if (::ftruncate(m_fd, static_cast<off_t>(size)) != 0) {
         return fail(error, m_path, "cannot truncate");
     }
@@ -100,6 +114,38 @@ bool PartFile::allocate(std::int64_t size, IoError* error) {
     return true;
 }
 
+bool PartFile::allocateInBackground(std::int64_t size, IoError* error) {
+#if defined(__linux__)
+    stopAllocating();
+    if (this->size() < size && !truncate(size, error)) {
+        return false;
+    }
+    // In RAM (tmpfs, ramfs) reserving only zeroes pages that the writes will fill anyway, and
+    // the caller has checked the free space already.
+    struct statfs fsInfo {};
+    if (::fstatfs(m_fd, &fsInfo) == 0 &&
+        (fsInfo.f_type == TMPFS_MAGIC || fsInfo.f_type == RAMFS_MAGIC)) {
+        return true;
+    }
+    // fallocate(2) itself, never glibc's posix_fallocate: where the file system cannot
+    // preallocate, the latter emulates it by writing zeros, which would race with our data.
+    // Mode 0 only reserves blocks that are still holes; bytes already written stay as they are.
+    m_allocator = std::thread([this, fd = m_fd, size] {
+        constexpr std::int64_t kChunk = std::int64_t{16} << 20;
+        for (std::int64_t at = 0; at < size && !m_stopAllocating; at += kChunk) {
+            if (::fallocate(fd, 0, static_cast<off_t>(at),
+                            static_cast<off_t>(std::min(kChunk, size - at))) != 0 &&
+                errno != EINTR) {
+                return; // unsupported or full: the file stays sparse; a write will say so
+            }
+        }
+    });
+    return true;
+#else
+    return allocate(size, error);
+#endif
+}
+
 bool PartFile::sync(IoError* error) {
     if (m_fd >= 0 && syncFd(m_fd) != 0) {
         return fail(error, m_path, "cannot flush");
@@ -116,6 +162,7 @@ std::int64_t PartFile::size() const {
 }
 
 void PartFile::close() {
+    stopAllocating();
     if (m_fd >= 0) {
         ::close(m_fd);
         m_fd = -1;

@@ -24,6 +24,19 @@ PartFile::~PartFile() {
     close();
 }
 
+void PartFile::stopAllocating() {
+    if (m_allocator.joinable()) {
+        m_stopAllocating = true;
+        m_allocator.join();
+        m_stopAllocating = false;
+    }
+}
+
+bool PartFile::allocateInBackground(std::int64_t size, IoError* error) {
+    // Reserving space with SetFileInformationByHandle is quick on NTFS: do it here.
+    return allocate(size, error);
+}
+
 bool PartFile::open(const std::filesystem::path& path, bool truncate, IoError* error) {
     close();
     m_path = path;
