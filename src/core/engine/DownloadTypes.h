@@ -78,6 +78,10 @@ struct DownloadRequest {
     int split = 0;                   // -s: connections for this download; 0 = config
     int maxConnectionsPerServer = 0; // -x: 0 = config
     std::int64_t minSplitSize = 0;   // -k: bytes; 0 = config
+    std::string engine;              // --engine: force this engine of the pool; empty = auto
+    // Set by the router: the host is known to cap each connection, so split at the first
+    // byte instead of measuring the first connection for a moment.
+    bool splitAtOnce = false;
     // "sha-256=HEX" (also md5, sha-1, sha-512); "auto" = a NAME.sha256 or SHA256SUMS published
     // beside the URL, when there is one; empty = none
     std::string checksum;
@@ -102,6 +106,8 @@ struct DownloadSnapshot {
     ErrorCode error = ErrorCode::Ok;
     std::string errorMessage;   // human readable, names the cause
     std::int64_t addedAtMs = 0; // unix epoch ms
+    std::string engine;         // the engine of the pool it runs on
+    std::string route;          // the router's decision, e.g. "segmented 0.82 [multiplex 0.41]"
 };
 
 } // namespace maria2

@@ -25,16 +25,30 @@ bool differs(const DownloadSnapshot& a, const DownloadSnapshot& b) {
 
 } // namespace
 
-Engine::Engine(const Config& config, EngineListener& listener, DigestFactory digests)
+Engine::Engine(const Config& config, EngineListener& listener, DigestFactory digests,
+               EngineProfile profile, EngineLinks links)
     : m_config(config)
+    , m_profile(std::move(profile))
     , m_listener(listener)
     , m_digests(std::move(digests))
-    , m_maxConcurrent(config.performance.maxConcurrentDownloads)
+    , m_ids(links.ids != nullptr ? links.ids : &m_ownIds)
+    , m_ownSlots(links.slotGate != nullptr
+                     ? nullptr
+                     : std::make_unique<SlotGate>(config.performance.maxConcurrentDownloads))
+    , m_slots(links.slotGate != nullptr ? links.slotGate : m_ownSlots.get())
     , m_progressInterval(config.ui.progressIntervalMs) {
     globalInitOnce();
     m_multi = curl_multi_init();
     // Reuse connections across the downloads of one host; keep the pool modest.
-    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, 64L);
+    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, m_profile.maxConnectionCache);
+    curl_multi_setopt(m_multi, CURLMOPT_PIPELINING,
+                      m_profile.multiplex ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);
+    if (m_profile.maxHostConnections > 0) {
+        // One server never sees more than this from this engine, across all its downloads.
+        curl_multi_setopt(m_multi, CURLMOPT_MAX_HOST_CONNECTIONS, m_profile.maxHostConnections);
+    }
+    // A slot freed by another engine of the pool may let a download queued here start.
+    m_slots->addWaker([multi = m_multi] { curl_multi_wakeup(multi); });
 }
 
 Engine::~Engine() {
@@ -79,7 +93,7 @@ void Engine::post(Command command) {
 }
 
 DownloadId Engine::add(DownloadRequest request) {
-    const DownloadId id = m_nextId.fetch_add(1);
+    const DownloadId id = m_ids->fetch_add(1);
     post({Command::Kind::Add, id, std::move(request)});
     return id;
 }
@@ -126,6 +140,7 @@ void Engine::run() {
                 job->tick(now);
             }
         }
+        releaseSlots(); // before the poll: a freed slot means "start the next one now"
         if (now >= m_nextPublish) {
             publishProgress(now);
             m_nextPublish = now + m_progressInterval;
@@ -133,6 +148,7 @@ void Engine::run() {
         curl_multi_poll(m_multi, nullptr, 0, static_cast<int>(pollTimeoutMs(now)), nullptr);
     }
     interruptAll();
+    releaseSlots();
     spdlog::debug("engine thread stopped");
 }
 
@@ -161,7 +177,7 @@ void Engine::apply(Command& c) {
         return;
     }
     if (c.kind == Kind::SetMaxConcurrent) {
-        m_maxConcurrent = std::max(1, c.value);
+        m_slots->setMax(c.value);
         return;
     }
     if (c.kind == Kind::Verified) {
@@ -214,23 +230,34 @@ void Engine::apply(Command& c) {
     }
 }
 
-int Engine::busySlots() const {
-    return static_cast<int>(std::count_if(m_jobs.begin(), m_jobs.end(), [](const auto& entry) {
-        return isBusy(entry.second->state());
+void Engine::releaseSlots() {
+    for (auto it = m_holdingSlot.begin(); it != m_holdingSlot.end();) {
+        const auto job = m_jobs.find(*it);
+        if (job == m_jobs.end() || !isBusy(job->second->state())) {
+            m_slots->release();
+            it = m_holdingSlot.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    m_load = static_cast<int>(std::count_if(m_jobs.begin(), m_jobs.end(), [](const auto& e) {
+        return isBusy(e.second->state()) || e.second->state() == DownloadState::Queued;
     }));
 }
 
 void Engine::startWaiting() {
-    int free = m_maxConcurrent - busySlots();
+    releaseSlots();
     for (auto& [id, job] : m_jobs) {
-        if (free <= 0) {
+        if (job->state() != DownloadState::Queued) {
+            continue;
+        }
+        if (!m_slots->tryAcquire()) {
             break;
         }
-        if (job->state() == DownloadState::Queued) {
-            job->start();
-            --free;
-        }
+        m_holdingSlot.insert(id);
+        job->start();
     }
+    releaseSlots(); // a start that failed at once gives its slot back now
 }
 
 void Engine::drainFinished() {
@@ -288,7 +315,7 @@ long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
             timeout = std::min<long>(
                 timeout,
                 std::max<long>(0, duration_cast<milliseconds>(job->nextTickAt() - now).count()));
-        } else if (s == DownloadState::Queued && busySlots() < m_maxConcurrent) {
+        } else if (s == DownloadState::Queued && m_slots->busy() < m_slots->max()) {
             return 0;
         }
     }
@@ -342,6 +369,15 @@ void Engine::verifyAsync(Job& job, VerifyTask task) {
         }
         curl_multi_wakeup(m_multi);
     });
+}
+
+void Engine::metadataSeen(const ResponseMetadata& metadata) {
+    m_listener.onMetadata(metadata);
+}
+
+void Engine::transferEnded(TransferReport report) {
+    report.engine = m_profile.name;
+    m_listener.onTransferReport(report);
 }
 
 std::unique_ptr<Digest> Engine::makeDigest(const std::string& algorithm) {

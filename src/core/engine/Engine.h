@@ -5,6 +5,9 @@
 // own thread — the listener must hand them over (Session queues them to the Qt thread).
 #include "core/config/Config.h"
 #include "core/engine/DownloadTypes.h"
+#include "core/engine/EngineProfile.h"
+#include "core/engine/SlotGate.h"
+#include "core/engine/TransferReport.h"
 #include "core/engine/Job.h"
 #include "core/engine/Verification.h"
 #include "core/integrity/Checksum.h"
@@ -15,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -30,12 +34,23 @@ public:
     // Called on the engine thread at most once per Interface.ProgressIntervalMs, with the
     // downloads whose figures changed since the last batch (never empty).
     virtual void onProgress(const std::vector<DownloadSnapshot>& batch) = 0;
+    // What the pool learns from: a validated response, and a transfer's end (engine thread).
+    virtual void onMetadata(const ResponseMetadata& /*metadata*/) {}
+    virtual void onTransferReport(const TransferReport& /*report*/) {}
+};
+
+// Links between the engines of one pool: download ids unique across them, and the shared
+// limit on downloads running at once. An engine alone makes its own.
+struct EngineLinks {
+    std::atomic<DownloadId>* ids = nullptr;
+    SlotGate* slotGate = nullptr;
 };
 
 class Engine final : private JobHost {
 public:
     // digests: hash functions for checksum verification (none: checksums are refused).
-    Engine(const Config& config, EngineListener& listener, DigestFactory digests = {});
+    Engine(const Config& config, EngineListener& listener, DigestFactory digests = {},
+           EngineProfile profile = {}, EngineLinks links = {});
     ~Engine() override; // stop()
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -53,6 +68,9 @@ public:
     void pauseAll();
     void resumeAll();
     void setMaxConcurrentDownloads(int n);
+    const EngineProfile& profile() const override { return m_profile; }
+    // Downloads queued or running here (any thread; for the router's load figure).
+    int load() const { return m_load.load(); }
     // A fresh URL for a download (a refreshed link); it resumes from its bytes if the server
     // shows the same file, else says so.
     void changeUrl(DownloadId id, const std::string& url);
@@ -88,7 +106,7 @@ private:
     void publishProgress(Job::Clock::time_point now);
     long pollTimeoutMs(Job::Clock::time_point now) const;
     void interruptAll();
-    int busySlots() const;
+    void releaseSlots(); // gives back the slots of downloads no longer busy; updates m_load
 
     // JobHost
     bool isPathReserved(const std::filesystem::path& path) const override;
@@ -98,15 +116,22 @@ private:
     bool attach(CURL* easy) override;
     void detach(CURL* easy) override;
     void verifyAsync(Job& job, VerifyTask task) override;
+    void metadataSeen(const ResponseMetadata& metadata) override;
+    void transferEnded(TransferReport report) override;
     std::unique_ptr<Digest> makeDigest(const std::string& algorithm) override;
 
     Config m_config;
+    EngineProfile m_profile;
     EngineListener& m_listener;
     CURLM* m_multi = nullptr;
     std::thread m_thread;
     DigestFactory m_digests;
     std::vector<std::thread> m_verifiers; // joined in stop()
-    std::atomic<DownloadId> m_nextId{1};
+    std::atomic<DownloadId> m_ownIds{1};
+    std::atomic<DownloadId>* m_ids;
+    std::unique_ptr<SlotGate> m_ownSlots;
+    SlotGate* m_slots;
+    std::atomic<int> m_load{0};
 
     std::mutex m_mutex; // guards m_commands and m_stopRequested
     std::vector<Command> m_commands;
@@ -116,7 +141,7 @@ private:
     std::map<DownloadId, std::unique_ptr<Job>> m_jobs; // ordered by id = queue order
     std::map<std::filesystem::path, DownloadId> m_reserved;
     std::map<DownloadId, DownloadSnapshot> m_lastPublished;
-    int m_maxConcurrent;
+    std::set<DownloadId> m_holdingSlot; // started here and holding a slot of m_slots
     std::chrono::milliseconds m_progressInterval;
     Job::Clock::time_point m_nextPublish{};
 };

@@ -76,6 +76,15 @@ void Job::changeUrl(const std::string& url) {
 }
 
 void Job::start() {
+    m_runStartedAt = Clock::now();
+    m_lastActivityAt = m_runStartedAt;
+    m_runBytes = 0;
+    m_peakConnections = 0;
+    m_firstTtfb = -1;
+    m_lastStatus = 0;
+    m_throttled = false;
+    m_resets = 0;
+    m_metadataSent = false;
     m_error = ErrorCode::Ok;
     m_errorMessage.clear();
     m_blockNewConnections = false;
@@ -343,7 +352,9 @@ void Job::complete() {
         fail(ErrorCode::FileIo, m_ioError.message);
         return;
     }
-    saveResumeData(true);
+    if (m_checksum || m_verifyAuto) {
+        saveResumeData(true); // a crash while verifying resumes as "all bytes there"
+    }
     m_file.close();
     if (m_checksum || m_verifyAuto) {
         VerifyTask task;
@@ -394,6 +405,22 @@ void Job::verified(const VerifyOutcome& outcome) {
          expected.algorithm + " mismatch: expected " + expected.hex + from + ", got " +
              (outcome.actualHex.empty() ? "no digest (" + outcome.note + ")" : outcome.actualHex) +
              "; the data stays in '" + m_partPath.filename().string() + "'");
+}
+
+void Job::reportEnd(bool ok) {
+    TransferReport r;
+    r.id = m_id;
+    r.url = m_request.url;
+    r.ok = ok;
+    r.bytes = m_runBytes;
+    r.activeSeconds = std::chrono::duration<double>(m_lastActivityAt - m_runStartedAt).count();
+    r.peakConnections = m_peakConnections;
+    r.ttfbSeconds = m_firstTtfb;
+    r.httpVersion = m_httpVersion;
+    r.lastHttpStatus = m_lastStatus;
+    r.throttled = m_throttled;
+    r.resets = m_resets;
+    m_host.transferEnded(std::move(r));
 }
 
 void Job::streamHash(std::int64_t offset, const char* data, std::int64_t size) {
@@ -447,6 +474,7 @@ void Job::finishVerified() {
     m_error = ErrorCode::Ok;
     m_errorMessage.clear();
     spdlog::info("[#{}] completed: {} ({} bytes)", m_id, m_finalPath.string(), m_total);
+    reportEnd(true);
     setState(DownloadState::Completed);
 }
 
@@ -465,6 +493,7 @@ void Job::fail(ErrorCode code, const std::string& message) {
         fs::remove(io::controlPathFor(m_partPath), ec);
     }
     spdlog::warn("[#{}] failed (exit code {}): {}", m_id, static_cast<int>(code), message);
+    reportEnd(false);
     setState(DownloadState::Failed);
 }
 
@@ -524,6 +553,7 @@ DownloadSnapshot Job::snapshot(Clock::time_point now) const {
     s.errorMessage = m_errorMessage;
     s.addedAtMs = m_addedAtMs;
     s.checksum = m_request.checksum;
+    s.engine = m_host.profile().name;
     return s;
 }
 

@@ -5,6 +5,8 @@
 #include "core/config/Config.h"
 #include "core/engine/Connection.h"
 #include "core/engine/DownloadTypes.h"
+#include "core/engine/EngineProfile.h"
+#include "core/engine/TransferReport.h"
 #include "core/engine/Verification.h"
 #include "core/integrity/Checksum.h"
 #include "core/io/PartFile.h"
@@ -38,6 +40,11 @@ public:
     virtual void verifyAsync(Job& job, VerifyTask task) = 0;
     // A hash function for streaming (nullptr when the build has none).
     virtual std::unique_ptr<Digest> makeDigest(const std::string& algorithm) = 0;
+    // The engine's profile: HTTP version, multiplexing, whether to split.
+    virtual const EngineProfile& profile() const = 0;
+    // What the pool learns from (metadata cache, host profiles).
+    virtual void metadataSeen(const ResponseMetadata& metadata) = 0;
+    virtual void transferEnded(TransferReport report) = 0;
 };
 
 class Job {
@@ -174,6 +181,19 @@ private:
     std::unique_ptr<Digest> m_streamDigest;
     std::int64_t m_streamHashed = 0;
     void streamHash(std::int64_t offset, const char* data, std::int64_t size);
+
+    // This run's figures for the TransferReport (reset by start()).
+    void reportEnd(bool ok);
+    Clock::time_point m_runStartedAt{};
+    Clock::time_point m_lastActivityAt{};
+    std::int64_t m_runBytes = 0;
+    int m_peakConnections = 0;
+    double m_firstTtfb = -1;
+    long m_lastStatus = 0;
+    bool m_throttled = false;
+    int m_resets = 0;
+    int m_httpVersion = 0;
+    bool m_metadataSent = false;
 };
 
 } // namespace maria2

@@ -79,7 +79,7 @@ struct JobCallbacks {
 };
 
 int Job::wantedConnections() const {
-    if (!m_rangesOk || m_total < 0) {
+    if (!m_rangesOk || m_total < 0 || !m_host.profile().split) {
         return 1;
     }
     const int split = m_request.split > 0 ? m_request.split : m_download.split;
@@ -139,9 +139,23 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
                          static_cast<long>(m_network.lowSpeedTimeSeconds));
     }
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    switch (m_host.profile().http) {
+    case HttpPreference::Http11:
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+        break;
+    case HttpPreference::Http2:
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+        break;
+    case HttpPreference::Http3:
+        // Tries QUIC and falls back to HTTP/2 or 1.1 over TCP (libcurl with HTTP/3 only).
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_3));
+        break;
+    case HttpPreference::Default:
+        break;
+    }
     // Over HTTPS wait for an existing connection that may multiplex (HTTP/2) rather than
     // opening one per transfer.
-    if (net::schemeOf(m_request.url) == "https") {
+    if (m_host.profile().multiplex && net::schemeOf(m_request.url) == "https") {
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     }
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
@@ -196,6 +210,7 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
                  net::redactUrl(m_request.url), begin, end >= 0 ? std::to_string(end - 1) : "");
     Connection* raw = c.get();
     m_connections.push_back(std::move(c));
+    m_peakConnections = std::max(m_peakConnections, static_cast<int>(m_connections.size()));
     if (!m_host.attach(raw->easy)) {
         dropConnection(raw, true);
         fail(ErrorCode::Unknown, "libcurl refused a new transfer");
@@ -216,8 +231,18 @@ bool Job::splitNow(Clock::time_point now) {
     if (m_splitDecided) {
         return true;
     }
-    if (m_connections.size() != 1) {
-        m_splitDecided = true; // a resume: the ranges left are known, fetch them in parallel
+    if (m_connections.size() != 1 || m_request.splitAtOnce) {
+        // A resume (the ranges left are known), or a host known to cap each connection:
+        // fetch in parallel without measuring first.
+        m_splitDecided = true;
+        if (m_connections.size() == 1 && m_planner) {
+            const Connection& first = *m_connections.front();
+            const int wanted = wantedConnections();
+            if (const Segment* s = m_planner->find(first.segmentId); s != nullptr && wanted > 1) {
+                m_planner->truncate(first.segmentId,
+                                    s->cursor + (s->remaining() + wanted - 1) / wanted);
+            }
+        }
         return true;
     }
     // Measure the first connection for a moment: on a fast link one stream is the ceiling and
@@ -356,6 +381,9 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
         }
         c.bodyStarted = true;
         c.firstByteAt = Clock::now();
+        if (m_firstTtfb < 0) {
+            m_firstTtfb = std::chrono::duration<double>(c.firstByteAt - c.startedAt).count();
+        }
         if (!m_splitDecided) {
             m_nextTick = std::min(m_nextTick, c.firstByteAt + kProbe); // decide on time
         }
@@ -388,6 +416,7 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
     }
     c.writeOffset += allowed;
     c.bytes += allowed;
+    m_runBytes += allowed;
     if (allowed < static_cast<std::int64_t>(n)) {
         c.stop = Connection::Stop::ReachedEnd; // its range is done; the rest is someone else's
         return 0;
@@ -419,6 +448,7 @@ void Job::connectionDone(CURL* easy, CURLcode result) {
         return;
     }
     m_nextTick = {}; // replace it at once
+    m_lastActivityAt = Clock::now();
     const long status = c->response.isHttp() ? c->response.status() : 0;
     bool ok = c->stop == Connection::Stop::ReachedEnd ||
               (result == CURLE_OK && c->stop == Connection::Stop::None && status < 300);
@@ -462,6 +492,12 @@ void Job::handleFailure(Connection& c, CURLcode result) {
     const bool progressed = c.bytes > 0;
     curl_off_t retryAfter = 0;
     curl_easy_getinfo(c.easy, CURLINFO_RETRY_AFTER, &retryAfter);
+    m_lastStatus = status != 0 ? status : m_lastStatus;
+    m_throttled = m_throttled || status == 429 || status == 503;
+    if (progressed) {
+        ++m_resets; // cut off mid-transfer
+    }
+    m_lastActivityAt = Clock::now();
     dropConnection(&c, true);
     switch (stop) {
     case Stop::FileChanged:

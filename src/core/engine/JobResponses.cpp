@@ -14,6 +14,10 @@ namespace maria2 {
 namespace fs = std::filesystem;
 
 namespace {
+constexpr std::int64_t kPreallocateFrom = std::int64_t{1} << 20;
+} // namespace
+
+namespace {
 
 bool isHtml(const std::string& contentType) {
     return contentType.rfind("text/html", 0) == 0;
@@ -25,6 +29,30 @@ bool Job::onBodyStart(Connection& c) {
     std::int64_t total = -1;
     if (!validateResponse(c, &total) || !prepareFile(c, total)) {
         return false;
+    }
+    long version = 0;
+    curl_easy_getinfo(c.easy, CURLINFO_HTTP_VERSION, &version);
+    m_httpVersion = version == CURL_HTTP_VERSION_1_0   ? 10
+                    : version == CURL_HTTP_VERSION_1_1 ? 11
+                    : version == CURL_HTTP_VERSION_2_0 ? 20
+                    : version == CURL_HTTP_VERSION_3   ? 30
+                                                       : 0;
+    if (!m_metadataSent) {
+        m_metadataSent = true;
+        ResponseMetadata meta;
+        meta.id = m_id;
+        meta.url = m_request.url;
+        char* effective = nullptr;
+        curl_easy_getinfo(c.easy, CURLINFO_EFFECTIVE_URL, &effective);
+        meta.finalUrl = effective != nullptr ? effective : m_request.url;
+        meta.size = m_total;
+        meta.acceptRanges = m_rangesOk;
+        meta.etag = m_etag;
+        meta.lastModified = m_lastModified;
+        meta.contentType = m_contentType;
+        meta.fileName = m_finalPath.filename().string();
+        meta.httpVersion = m_httpVersion;
+        m_host.metadataSeen(meta);
     }
     if (m_state == DownloadState::Connecting || m_state == DownloadState::Stalled) {
         setState(DownloadState::Downloading);
@@ -177,7 +205,9 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
                             " are free";
             return false;
         }
-        if (!m_file.allocateInBackground(m_total, &m_ioError)) {
+        // A small file neither fragments nor fills a disk by surprise: reserving it costs more
+        // than it saves (the free space was checked all the same).
+        if (m_total >= kPreallocateFrom && !m_file.allocateInBackground(m_total, &m_ioError)) {
             c.stop = Stop::Io;
             c.stopMessage = m_ioError.message;
             return false;
@@ -185,7 +215,18 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
         m_allocated = true;
     }
     if (m_controlDirty) {
-        saveResumeData(true);
+        // The control file must exist before the part file can hold anything but contiguous
+        // bytes from 0 (preallocated zeros, or segments): a part file found without one is read
+        // as "its size is what we have". One connection writing a small file in order is just
+        // that, so its control file waits for the periodic save; most such files finish first.
+        const bool contiguousOnly =
+            m_total < kPreallocateFrom && wantedConnections() <= 1 && !m_resumed;
+        if (contiguousOnly) {
+            m_nextSave = std::max(m_nextSave, Clock::now() + std::chrono::milliseconds(
+                                                                 m_download.controlSaveIntervalMs));
+        } else {
+            saveResumeData(true);
+        }
     }
     return true;
 }
