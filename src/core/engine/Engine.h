@@ -6,9 +6,9 @@
 #include "core/config/Config.h"
 #include "core/engine/DownloadTypes.h"
 #include "core/engine/EngineProfile.h"
+#include "core/engine/Job.h"
 #include "core/engine/SlotGate.h"
 #include "core/engine/TransferReport.h"
-#include "core/engine/Job.h"
 #include "core/engine/Verification.h"
 #include "core/integrity/Checksum.h"
 
@@ -18,9 +18,9 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
-#include <set>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 

@@ -27,11 +27,11 @@ struct EngineProfile {
     EngineKind kind = EngineKind::Generic;
     std::vector<std::string> schemes{"http", "https", "ftp", "ftps"};
     HttpPreference http = HttpPreference::Default;
-    bool multiplex = true;       // CURLMOPT_PIPELINING = CURLPIPE_MULTIPLEX
-    bool split = true;           // segmented downloads allowed
-    long maxHostConnections = 0; // CURLMOPT_MAX_HOST_CONNECTIONS (0 = no limit)
+    bool multiplex = true;        // CURLMOPT_PIPELINING = CURLPIPE_MULTIPLEX
+    bool split = true;            // segmented downloads allowed
+    long maxHostConnections = 0;  // CURLMOPT_MAX_HOST_CONNECTIONS (0 = no limit)
     long maxConnectionCache = 64; // CURLMOPT_MAXCONNECTS: idle connections kept for reuse
-    int capacity = 16;            // downloads it is meant to carry at once (its "load" is n/capacity)
+    int capacity = 16; // downloads it is meant to carry at once (its "load" is n/capacity)
 
     bool supports(const std::string& scheme) const;
 };

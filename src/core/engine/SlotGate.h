@@ -11,7 +11,8 @@ namespace maria2 {
 
 class SlotGate {
 public:
-    explicit SlotGate(int max) : m_max(max < 1 ? 1 : max) {}
+    explicit SlotGate(int max)
+        : m_max(max < 1 ? 1 : max) {}
 
     bool tryAcquire();
     void release();

@@ -25,12 +25,12 @@ struct ResponseMetadata {
 struct TransferReport {
     DownloadId id = 0;
     std::string url;
-    std::string engine; // filled in by the engine
-    bool ok = false;    // completed (verified where asked)
-    std::int64_t bytes = 0;     // received in this run
-    double activeSeconds = 0;   // from the first connection to the end of the last
-    int peakConnections = 0;    // most connections open at once
-    double ttfbSeconds = -1;    // first connection: request to first body byte
+    std::string engine;       // filled in by the engine
+    bool ok = false;          // completed (verified where asked)
+    std::int64_t bytes = 0;   // received in this run
+    double activeSeconds = 0; // from the first connection to the end of the last
+    int peakConnections = 0;  // most connections open at once
+    double ttfbSeconds = -1;  // first connection: request to first body byte
     int httpVersion = 0;
     long lastHttpStatus = 0;
     bool throttled = false; // the server answered 429 or 503
