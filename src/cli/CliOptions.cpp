@@ -148,6 +148,16 @@ const std::vector<Spec>& specs() {
              o.checksum = v; // validated by main(), which names the algorithm and length
              return std::string();
          }},
+        {"engine", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             o.engine = v == "auto" ? std::string() : v; // checked against the pool by main()
+             return std::string();
+         }},
+        {"engine-report", 0, Arg::None,
+         [](CliOptions& o, const std::string&) {
+             o.engineReport = true;
+             return std::string();
+         }},
         {"verify", 0, Arg::Required,
          [](CliOptions& o, const std::string& v) {
              if (v == "auto") {
@@ -363,6 +373,10 @@ Download files over HTTP(S) and FTP. Each URI is a separate download.
  -x, --max-connection-per-server=N  Upper bound per server, 1..64 (default: config, 16)
  -k, --min-split-size=SIZE      Never split below SIZE, e.g. 1M (default: config, 1M)
      --checksum=TYPE=DIGEST     Verify when done: md5, sha-1, sha-256 or sha-512
+     --engine=NAME              Use this engine of the pool: multiplex, segmented, bulk,
+                                generic (default auto: the router picks per download)
+     --engine-report            Download the URI with each engine in turn and print a
+                                table (connections, MB/s, CPU s, time to first byte)
      --verify=auto|off          Verify against a NAME.sha256 or SHA256SUMS published
                                 beside the URL, when there is one (default off)
      --header=HEADER            Extra request header, e.g. "X-Token: abc" (repeatable)

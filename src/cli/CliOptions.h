@@ -30,6 +30,8 @@ struct CliOptions {
     std::optional<std::int64_t> minSplitSize;  // -k, --min-split-size (bytes)
     std::string checksum;                      // --checksum=TYPE=DIGEST
     bool verifyAuto = false;                   // --verify=auto: NAME.sha256 / SHA256SUMS
+    std::string engine;                        // --engine=NAME: force an engine of the pool
+    bool engineReport = false;                 // --engine-report: each engine in turn
     bool quiet = false;                        // -q, --quiet
     bool help = false;                         // -h, --help
     bool version = false;                      // -v, --version

@@ -4,16 +4,20 @@
 #include "cli/ConsoleReporter.h"
 #include "core/integrity/Checksum.h"
 #include "core/net/Url.h"
+#include "core/pool/EngineReport.h"
 #include "session/AppSetup.h"
+#include "session/QtDigest.h"
 #include "session/Session.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -161,7 +165,42 @@ int main(int argc, char** argv) {
         valid.push_back(uri);
     }
 
+    if (opt.engineReport) {
+        if (valid.size() != 1) {
+            return fail("--engine-report measures one URI, but " + std::to_string(valid.size()) +
+                        " were given");
+        }
+        maria2::DownloadRequest request;
+        request.url = valid.front();
+        request.headers = opt.headers;
+        request.userAgent = opt.userAgent;
+        request.referer = opt.referer;
+        request.split = opt.split.value_or(0);
+        request.maxConnectionsPerServer = opt.maxConnectionPerServer.value_or(0);
+        request.minSplitSize = opt.minSplitSize.value_or(0);
+        // Scratch space in the target folder: the report measures the disk that will be used.
+        QDir().mkpath(QString::fromStdString(config.download.directory));
+        QTemporaryDir scratch(QString::fromStdString(config.download.directory) +
+                              QStringLiteral("/.maria2-engine-report-XXXXXX"));
+        if (!scratch.isValid()) {
+            return fail("cannot create a scratch folder in '" + config.download.directory + "'");
+        }
+        const auto rows = maria2::runEngineReport(config, request, scratch.path().toStdString(),
+                                                  maria2::qtDigestFactory());
+        std::printf("%s", maria2::formatEngineReport(rows).c_str());
+        const bool anyOk =
+            std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r.ok; });
+        return anyOk ? 0 : 1;
+    }
+
     maria2::Session session(config);
+    if (!opt.engine.empty()) {
+        const QStringList engines = session.engineNames();
+        if (!engines.contains(QString::fromStdString(opt.engine))) {
+            return fail("--engine: no engine named '" + opt.engine + "' (this build has: " +
+                        engines.join(QStringLiteral(", ")).toStdString() + ", or auto)");
+        }
+    }
     const bool interactive = MARIA2_ISATTY(MARIA2_FILENO(stdout)) != 0;
     maria2::cli::ConsoleReporter reporter(session, opt.quiet, interactive);
     bool interrupted = false;
@@ -198,6 +237,7 @@ int main(int argc, char** argv) {
         request.split = opt.split.value_or(0);
         request.maxConnectionsPerServer = opt.maxConnectionPerServer.value_or(0);
         request.minSplitSize = opt.minSplitSize.value_or(0);
+        request.engine = opt.engine;
         // An explicit digest wins; "auto" asks the engine to look for a published one.
         request.checksum = !opt.checksum.empty() ? opt.checksum
                            : opt.verifyAuto      ? std::string("auto")

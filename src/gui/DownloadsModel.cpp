@@ -129,6 +129,9 @@ QVariant DownloadsModel::data(const QModelIndex& index, int role) const {
         }
         if (column == Connections && connectionsShown(s.state))
             return tr("%n open connection(s)", nullptr, s.connections);
+        // The router's decision with every engine's score.
+        if (column == Engine && !s.route.empty())
+            return tr("Routed: %1").arg(QString::fromStdString(s.route));
         return {};
     default:
         return {};
@@ -145,6 +148,8 @@ QVariant DownloadsModel::headerData(int section, Qt::Orientation orientation, in
     }
     if (role == Qt::ToolTipRole && section == Connections)
         return tr("Open connections of a running download");
+    if (role == Qt::ToolTipRole && section == Engine)
+        return tr("The engine of the pool that runs the download (hover a row for the scores)");
     if (role != Qt::DisplayRole)
         return {};
     switch (Column(section)) {
@@ -160,6 +165,8 @@ QVariant DownloadsModel::headerData(int section, Qt::Orientation orientation, in
         return tr("ETA");
     case Connections:
         return tr("Connections");
+    case Engine:
+        return tr("Engine");
     case Status:
         return tr("Status");
     case ColumnCount:
@@ -191,6 +198,8 @@ QVariant DownloadsModel::displayData(const Row& r, int column) const {
         // "0" while the first one is still being opened would look broken: blank instead.
         return connectionsShown(s.state) && s.connections > 0 ? QString::number(s.connections)
                                                               : QString();
+    case Engine:
+        return QString::fromStdString(s.engine);
     case Status:
         return statusText(s, r.retryAtMs);
     case ColumnCount:
@@ -216,6 +225,8 @@ QVariant DownloadsModel::rawData(const DownloadSnapshot& s, int column) const {
         return s.etaSeconds;
     case Connections:
         return connectionsShown(s.state) ? s.connections : 0;
+    case Engine:
+        return QString::fromStdString(s.engine);
     case Status:
         return int(s.state);
     case ColumnCount:
@@ -253,6 +264,8 @@ unsigned DownloadsModel::changedColumns(const DownloadSnapshot& a, const Downloa
         mask |= columnBit(Eta);
     if (connectionsShown(b.state) && a.connections != b.connections)
         mask |= columnBit(Connections);
+    if (a.engine != b.engine || a.route != b.route)
+        mask |= columnBit(Engine);
     if (a.errorMessage != b.errorMessage || a.error != b.error || a.attempt != b.attempt ||
         (b.state == DownloadState::Retrying && a.nextRetryInMs != b.nextRetryInMs))
         mask |= columnBit(Status);

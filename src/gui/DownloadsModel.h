@@ -21,7 +21,7 @@ namespace maria2::gui {
 class DownloadsModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Name, Size, Progress, Speed, Eta, Connections, Status, ColumnCount };
+    enum Column { Name, Size, Progress, Speed, Eta, Connections, Engine, Status, ColumnCount };
 
     enum Role {
         // Sortable value of a cell: bytes, permille (0..1000, -1 unknown), bytes/s, seconds

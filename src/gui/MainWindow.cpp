@@ -248,6 +248,7 @@ void MainWindow::setUpView() {
         fontMetrics().horizontalAdvance(
             m_model->headerData(DownloadsModel::Connections, Qt::Horizontal).toString()) +
             3 * em); // room for the sort indicator
+    header->resizeSection(DownloadsModel::Engine, 8 * em);
 
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->addAction(m_startAction);

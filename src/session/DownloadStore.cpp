@@ -50,6 +50,11 @@ const std::vector<std::vector<const char*>>& migrations() {
                 updated_at_ms INTEGER NOT NULL))"},
         // v2: the queue is read in order.
         {"CREATE INDEX downloads_by_position ON downloads(position)"},
+        // v3: what the engine pool learned of each host (JSON, see docs/engine-routing.md).
+        {R"(CREATE TABLE host_profiles (
+                host TEXT PRIMARY KEY,
+                profile TEXT NOT NULL,
+                updated_at_ms INTEGER NOT NULL))"},
     };
     return steps;
 }
@@ -446,6 +451,45 @@ void DownloadStore::setUrl(qint64 key, const std::string& url) {
         spdlog::warn("download list: cannot save the new URL of download {}: {}", key,
                      describe(query.lastError()).toStdString());
     }
+}
+
+void DownloadStore::saveHostProfiles(const QList<QPair<QString, QString>>& hostToJson) {
+    if (!m_open || hostToJson.isEmpty()) {
+        return;
+    }
+    m_db.transaction();
+    QSqlQuery query(m_db);
+    query.prepare(
+        QStringLiteral("INSERT INTO host_profiles (host, profile, updated_at_ms) "
+                       "VALUES (:host, :profile, :now) ON CONFLICT(host) DO UPDATE SET "
+                       "profile = excluded.profile, updated_at_ms = excluded.updated_at_ms"));
+    for (const auto& [host, json] : hostToJson) {
+        query.bindValue(QStringLiteral(":host"), host);
+        query.bindValue(QStringLiteral(":profile"), json);
+        query.bindValue(QStringLiteral(":now"), nowMs());
+        if (!query.exec()) {
+            spdlog::warn("download list: cannot save what was learned of {}: {}",
+                         host.toStdString(), describe(query.lastError()).toStdString());
+        }
+    }
+    m_db.commit();
+}
+
+QList<QPair<QString, QString>> DownloadStore::loadHostProfiles() const {
+    QList<QPair<QString, QString>> out;
+    if (!m_open) {
+        return out;
+    }
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT host, profile FROM host_profiles"))) {
+        spdlog::warn("download list: cannot read host profiles: {}",
+                     describe(query.lastError()).toStdString());
+        return out;
+    }
+    while (query.next()) {
+        out.append({query.value(0).toString(), query.value(1).toString()});
+    }
+    return out;
 }
 
 void DownloadStore::remove(qint64 key) {

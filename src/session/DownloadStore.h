@@ -62,6 +62,9 @@ public:
     void updateMany(const QList<std::pair<qint64, DownloadSnapshot>>& updates);
     void setUrl(qint64 key, const std::string& url);
     void remove(qint64 key);
+    // What the engine pool learned of each host, as JSON text per host key (upserted).
+    void saveHostProfiles(const QList<QPair<QString, QString>>& hostToJson);
+    QList<QPair<QString, QString>> loadHostProfiles() const;
     // Every download, in queue order.
     QList<StoredDownload> load() const;
     // Renumbers the queue: keysInOrder first, in that order; others keep their relative order

@@ -2,6 +2,7 @@
 
 #include "core/engine/Engine.h"
 #include "core/io/ControlFile.h"
+#include "core/pool/EnginePool.h"
 #include "session/DownloadStore.h"
 #include "session/QtDigest.h"
 
@@ -9,6 +10,7 @@
 #include <QMetaObject>
 #include <QTimer>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -53,6 +55,12 @@ public:
             Qt::QueuedConnection);
     }
 
+    void onTransferReport(const TransferReport& report) override {
+        QMetaObject::invokeMethod(
+            m_session, [s = m_session, url = report.url] { s->saveHostProfile(url); },
+            Qt::QueuedConnection);
+    }
+
 private:
     Session* m_session;
 };
@@ -65,7 +73,7 @@ Session::Session(const Config& config, const SessionOptions& options, QObject* p
     : QObject(parent)
     , m_config(config)
     , m_listener(std::make_unique<Listener>(this))
-    , m_engine(std::make_unique<Engine>(m_config, *m_listener, qtDigestFactory()))
+    , m_engine(std::make_unique<EnginePool>(m_config, *m_listener, qtDigestFactory()))
     , m_flushTimer(new QTimer(this)) {
     qRegisterMetaType<maria2::DownloadSnapshot>();
     qRegisterMetaType<QList<maria2::DownloadSnapshot>>();
@@ -73,6 +81,7 @@ Session::Session(const Config& config, const SessionOptions& options, QObject* p
     connect(m_flushTimer, &QTimer::timeout, this, &Session::flushProgress);
     if (!options.databasePath.isEmpty()) {
         openStore(options.databasePath);
+        loadHostProfiles(); // before restore(): the first downloads are routed well already
         restore();
     }
     m_engine->start();
@@ -95,6 +104,45 @@ void Session::openStore(const QString& path) {
     if (!movedAside.isEmpty()) {
         m_storeWarning = movedAside + QStringLiteral("\n\n") + m_storeWarning;
     }
+}
+
+void Session::loadHostProfiles() {
+    if (!m_store) {
+        return;
+    }
+    int loaded = 0;
+    for (const auto& [host, text] : m_store->loadHostProfiles()) {
+        std::string why;
+        const auto json = nlohmann::json::parse(text.toStdString(), nullptr, false);
+        if (auto profile = HostProfile::fromJson(json, &why)) {
+            m_engine->hosts().put(std::move(*profile));
+            ++loaded;
+        } else {
+            spdlog::warn("download list: ignoring what was saved about {}: {}", host.toStdString(),
+                         json.is_discarded() ? std::string("not JSON") : why);
+        }
+    }
+    m_engine->seedLearnedCaps();
+    spdlog::info("engine pool: {} host profile(s) loaded", loaded);
+}
+
+void Session::saveHostProfile(const std::string& url) {
+    const auto key = hostKeyFromUrl(url);
+    if (!m_store || !key) {
+        return;
+    }
+    if (const auto profile = m_engine->hosts().snapshot(*key)) {
+        m_store->saveHostProfiles(
+            {{QString::fromStdString(*key), QString::fromStdString(profile->toJson().dump())}});
+    }
+}
+
+QStringList Session::engineNames() const {
+    QStringList names;
+    for (const auto& n : m_engine->engineNames()) {
+        names << QString::fromStdString(n);
+    }
+    return names;
 }
 
 void Session::restore() {

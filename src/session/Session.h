@@ -14,6 +14,7 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <memory>
 #include <optional>
 
@@ -22,7 +23,8 @@ class QTimer;
 namespace maria2 {
 
 class DownloadStore;
-class Engine;
+class EnginePool;
+struct TransferReport;
 
 struct SessionOptions {
     QString databasePath; // SQLite file for the queue and history; empty = nothing persists
@@ -59,6 +61,8 @@ public:
 
     // The latest snapshot of every download, in the order they were added.
     QList<DownloadSnapshot> downloads() const;
+    // The engines of the pool, for "--engine" and the add dialog's engine choice.
+    QStringList engineNames() const;
     DownloadSnapshot download(DownloadId id) const; // id 0 if unknown
 
     // Stops all transfers, flushing partial files (resumable with -c). Idempotent.
@@ -87,6 +91,8 @@ private:
     };
     void openStore(const QString& path);
     void restore();
+    void loadHostProfiles();
+    void saveHostProfile(const std::string& url); // the host of url, after a transfer ended
     void startInEngine(DownloadId id, const DownloadRequest& request);
     DownloadId engineId(DownloadId id) const { return m_toEngine.value(id, 0); }
     // An engine snapshot in Session terms: Session id, added time, restored figures.
@@ -101,7 +107,7 @@ private:
 
     Config m_config;
     std::unique_ptr<Listener> m_listener;
-    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<EnginePool> m_engine;
     std::unique_ptr<DownloadStore> m_store; // null: no persistence
     QTimer* m_flushTimer = nullptr;
     QString m_storeWarning;

@@ -427,3 +427,22 @@ TEST_F(ModelTest, NewStatesReadSensibly) {
     EXPECT_EQ(t.attention, 2);
     EXPECT_EQ(t.failed, 1);
 }
+
+namespace {
+
+TEST(ModelEngineColumn, ShowsTheEngineAndTheRouteAsATooltip) {
+    maria2::gui::DownloadsModel model;
+    maria2::DownloadSnapshot s;
+    s.id = 7;
+    s.state = maria2::DownloadState::Downloading;
+    s.engine = "segmented";
+    s.route = "segmented 0.82 [multiplex 0.41, bulk 0.30]";
+    model.addDownload(s);
+    const QModelIndex cell = model.index(0, maria2::gui::DownloadsModel::Engine);
+    EXPECT_EQ(model.data(cell).toString(), QStringLiteral("segmented"));
+    EXPECT_TRUE(model.data(cell, Qt::ToolTipRole).toString().contains(QStringLiteral("0.82")));
+    EXPECT_EQ(model.headerData(maria2::gui::DownloadsModel::Engine, Qt::Horizontal).toString(),
+              QStringLiteral("Engine"));
+}
+
+} // namespace

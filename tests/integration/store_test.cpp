@@ -2,6 +2,7 @@
 // Session killed with SIGKILL in a child process mid-download and reopened.
 #include "ResumeHelpers.h"
 #include "core/config/Config.h"
+#include "core/hosts/HostProfile.h"
 #include "core/io/ControlFile.h"
 #include "session/DownloadStore.h"
 #include "session/Session.h"
@@ -19,6 +20,7 @@
 #include <QUrl>
 #include <QVariant>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -595,3 +597,37 @@ int runStoreSessionChild(const QStringList& args) {
 }
 
 } // namespace maria2::test
+
+namespace {
+
+// What the engine pool learns of a host survives a restart (issue: "host profiles are saved").
+TEST_F(StoreSessionTest, HostProfilesAreSavedAndLoadedAgain) {
+    const QString url = s_nginx->httpUrl("store-fast.bin");
+    const auto host = hostKeyFromUrl(url.toStdString());
+    ASSERT_TRUE(host);
+    {
+        Session session(m_config, SessionOptions{dbPath()});
+        DownloadRequest r;
+        r.url = url.toStdString();
+        r.directory = m_config.download.directory;
+        r.allowOverwrite = true;
+        const DownloadId id = session.add(r);
+        ASSERT_TRUE(test::waitFor(
+            [&] { return session.download(id).state == DownloadState::Completed; }, 60000));
+        DownloadStore peek(dbPath());
+        ASSERT_TRUE(peek.open());
+        ASSERT_TRUE(test::waitFor([&] { return !peek.loadHostProfiles().isEmpty(); }, 10000));
+    }
+    DownloadStore store(dbPath());
+    ASSERT_TRUE(store.open());
+    const auto rows = store.loadHostProfiles();
+    ASSERT_EQ(rows.size(), 1);
+    EXPECT_EQ(rows[0].first.toStdString(), *host);
+    const auto json = nlohmann::json::parse(rows[0].second.toStdString(), nullptr, false);
+    const auto profile = HostProfile::fromJson(json);
+    ASSERT_TRUE(profile);
+    EXPECT_EQ(profile->host, *host);
+    EXPECT_GE(profile->downloads, 1);
+}
+
+} // namespace

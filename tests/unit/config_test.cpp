@@ -160,6 +160,10 @@ const std::vector<IntKey>& intKeys() {
          [](const Config& c) {
              return c.download.splitBelowSpeed;
          }},
+        {"Download.ConnectionCeiling", 1, 64,
+         [](const Config& c) {
+             return c.download.connectionCeiling;
+         }},
         {"Retry.MaxTries", 1, 1000,
          [](const Config& c) {
              return c.retry.maxTries;
@@ -527,7 +531,7 @@ TEST(ConfigToJson, RoundTripsEveryKey) {
         ++leaves;
     }
     EXPECT_EQ(json.flatten().size(), leaves); // nothing beyond the documented keys
-    EXPECT_EQ(leaves, 30U);
+    EXPECT_EQ(leaves, 31U);
     EXPECT_NE(text.find("\n  \"PerformanceSettings\": {\n    \"MaxConcurrentDownloads\": 17"),
               std::string::npos)
         << text;

@@ -89,6 +89,7 @@ constexpr std::array kFields{
     field<D, &Dl::preallocate>("Download.Preallocate"),
     field<D, &Dl::controlSaveIntervalMs>("Download.ControlSaveIntervalMs", 100, 60000),
     field<D, &Dl::splitBelowSpeed>("Download.SplitBelowSpeed", 0, std::int64_t{1} << 40),
+    field<D, &Dl::connectionCeiling>("Download.ConnectionCeiling", 1, 64),
     field<R, &Rt::maxTries>("Retry.MaxTries", 1, 1000),
     field<R, &Rt::initialDelayMs>("Retry.InitialDelayMs", 0, 3600000),
     field<R, &Rt::maxDelayMs>("Retry.MaxDelayMs", 0, 86400000),

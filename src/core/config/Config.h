@@ -27,6 +27,7 @@ struct DownloadSettings {
     bool preallocate = true;                 // Download.Preallocate: reserve the whole file at once
     int controlSaveIntervalMs = 1000;        // Download.ControlSaveIntervalMs (100..60000)
     std::int64_t splitBelowSpeed = 67108864; // Download.SplitBelowSpeed, bytes/s (0 = always)
+    int connectionCeiling = 64; // Download.ConnectionCeiling (1..64): most the pool picks itself
 };
 
 struct RetrySettings {

@@ -1,0 +1,412 @@
+#include "core/pool/EnginePool.h"
+
+#include "core/net/Url.h"
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace maria2 {
+namespace {
+
+constexpr double kClearLead = 0.15; // a lead this large is a decision; below it the learner picks
+
+std::int64_t unixMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string shortSummary(const RouteDecision& d) {
+    std::string out = d.engine + " " + fmt::format("{:.2f}", d.score);
+    std::string others;
+    for (const auto& s : d.scores) {
+        if (s.name == d.engine || !s.eligible) {
+            continue;
+        }
+        others += (others.empty() ? "" : ", ") + s.name + fmt::format(" {:.2f}", s.score);
+    }
+    return others.empty() ? out : out + " [" + others + "]";
+}
+
+} // namespace
+
+std::string CurlCapabilities::summary() const {
+    std::string list;
+    for (const auto& p : protocols) {
+        list += (list.empty() ? "" : " ") + p;
+    }
+    return "libcurl " + version + ", HTTP/2 " + (http2 ? "yes" : "no") + ", HTTP/3 " +
+           (http3 ? "yes" : "no") + ", protocols: " + list;
+}
+
+CurlCapabilities curlCapabilities() {
+    curl_global_init(CURL_GLOBAL_DEFAULT); // refcounted; safe before any engine exists
+    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    CurlCapabilities caps;
+    caps.version = info->version != nullptr ? info->version : "?";
+    caps.http2 = (info->features & CURL_VERSION_HTTP2) != 0;
+    caps.http3 = (info->features & CURL_VERSION_HTTP3) != 0;
+    for (const char* const* p = info->protocols; p != nullptr && *p != nullptr; ++p) {
+        caps.protocols.emplace_back(*p);
+    }
+    return caps;
+}
+
+std::vector<EngineProfile> defaultEngineProfiles(const CurlCapabilities& curl, int cores) {
+    const auto has = [&](const char* p) {
+        return std::find(curl.protocols.begin(), curl.protocols.end(), p) != curl.protocols.end();
+    };
+    std::vector<EngineProfile> out;
+    if (curl.http2) {
+        EngineProfile m;
+        m.name = "multiplex";
+        m.kind = EngineKind::Multiplex;
+        m.schemes = {"https", "http"};
+        m.http = curl.http3 ? HttpPreference::Http3 : HttpPreference::Http2;
+        m.multiplex = true;
+        m.maxHostConnections = 4; // streams share these; one is usually enough
+        m.capacity = 64;
+        out.push_back(m);
+    }
+    EngineProfile s;
+    s.name = "segmented";
+    s.kind = EngineKind::Segmented;
+    s.schemes = {"http", "https"};
+    s.http = HttpPreference::Http11;
+    s.multiplex = false;
+    s.maxHostConnections = 64; // a server never sees more than this from one engine
+    s.capacity = 8;
+    out.push_back(s);
+    if (cores > 4) {
+        s.name = "segmented-2";
+        out.push_back(s);
+    }
+    EngineProfile b;
+    b.name = "bulk";
+    b.kind = EngineKind::Bulk;
+    b.schemes = {"http", "https"};
+    b.http = HttpPreference::Default;
+    b.multiplex = true;
+    b.split = false;
+    b.maxHostConnections = 16;
+    b.maxConnectionCache = 128;
+    b.capacity = 64;
+    out.push_back(b);
+    EngineProfile g;
+    g.name = "generic";
+    g.kind = EngineKind::Generic;
+    g.schemes.clear();
+    for (const char* p : {"ftp", "ftps", "sftp", "http", "https"}) {
+        if (has(p)) {
+            g.schemes.emplace_back(p);
+        }
+    }
+    g.capacity = 16;
+    out.push_back(g);
+    return out;
+}
+
+EnginePool::EnginePool(const Config& config, EngineListener& listener, DigestFactory digests,
+                       std::vector<EngineProfile> profiles)
+    : m_config(config)
+    , m_listener(listener)
+    , m_slots(config.performance.maxConcurrentDownloads)
+    , m_cache(MetadataCache::bytesFromMegabytes(config.performance.cacheSizeMb))
+    , m_tuner([&] {
+        TunerConfig t;
+        t.ceiling = config.download.connectionCeiling;
+        t.initial = std::min(config.download.split, config.download.connectionCeiling);
+        return t;
+    }())
+    , m_scorer([&] {
+        ScorerConfig s;
+        s.connectionCeiling = config.download.connectionCeiling;
+        s.defaultConnections = std::min(config.download.split, config.download.connectionCeiling);
+        s.minSplitBytes = config.download.minSplitSize;
+        return s;
+    }()) {
+    const CurlCapabilities caps = curlCapabilities();
+    m_http2 = caps.http2;
+    m_http3 = caps.http3;
+    if (profiles.empty()) {
+        profiles =
+            defaultEngineProfiles(caps, static_cast<int>(std::thread::hardware_concurrency()));
+    }
+    spdlog::info("engine pool: {}", caps.summary());
+    for (auto& p : profiles) {
+        spdlog::info("engine pool: {} ({}, {})", p.name, toString(p.kind),
+                     p.split ? "splits" : "never splits");
+        EngineListener& self = *this; // the engines report to the pool, which annotates
+        m_engines.push_back(std::make_unique<Engine>(config, self, digests, std::move(p),
+                                                     EngineLinks{&m_ids, &m_slots}));
+    }
+}
+
+EnginePool::~EnginePool() {
+    stop();
+}
+
+void EnginePool::start() {
+    for (auto& e : m_engines) {
+        e->start();
+    }
+}
+
+void EnginePool::stop() {
+    // All threads stop before any engine is destroyed: a freed slot wakes every engine.
+    for (auto& e : m_engines) {
+        e->stop();
+    }
+}
+
+std::vector<std::string> EnginePool::engineNames() const {
+    std::vector<std::string> names;
+    for (const auto& e : m_engines) {
+        names.push_back(e->profile().name);
+    }
+    return names;
+}
+
+void EnginePool::setHeadroom(double cpu, double memory) {
+    m_cpuHeadroom = std::clamp(cpu, 0.0, 1.0);
+    m_memoryHeadroom = std::clamp(memory, 0.0, 1.0);
+}
+
+void EnginePool::seedLearnedCaps() {
+    for (const auto& p : m_hosts.all()) {
+        if (p.learnedConnectionCap > 0) {
+            m_tuner.setLearnedCap(p.host, p.learnedConnectionCap);
+        }
+    }
+}
+
+std::size_t EnginePool::indexOf(const std::string& engineName) const {
+    for (std::size_t i = 0; i < m_engines.size(); ++i) {
+        if (m_engines[i]->profile().name == engineName) {
+            return i;
+        }
+    }
+    return m_engines.size();
+}
+
+RouteDecision EnginePool::decide(const DownloadRequest& request, const std::string& hostKey) const {
+    const auto now = MetadataCache::Clock::now();
+    RouteRequest r;
+    r.scheme = net::schemeOf(request.url);
+    r.userSplit = request.split;
+    r.userForcedEngine = request.engine;
+    r.host = hostLabel(hostKey);
+    RouteKnowledge k;
+    k.metadata = const_cast<MetadataCache&>(m_cache).lookup(request.url, now);
+    k.host = m_hosts.snapshot(hostKey);
+    k.learnerBonus = m_learner.engineBonus(hostKey);
+    std::vector<EngineStatus> engines;
+    for (const auto& e : m_engines) {
+        const EngineProfile& p = e->profile();
+        EngineStatus s;
+        s.name = p.name;
+        s.kind = p.kind;
+        s.schemes = p.schemes;
+        s.activeTransfers = e->load();
+        s.capacity = p.capacity;
+        s.http2 = p.multiplex && m_http2;
+        s.http3 = p.http == HttpPreference::Http3 && m_http3;
+        engines.push_back(std::move(s));
+    }
+    return m_scorer.decide(r, k, engines, {m_cpuHeadroom.load(), m_memoryHeadroom.load()});
+}
+
+RouteDecision EnginePool::preview(const DownloadRequest& request) const {
+    return decide(request, hostKeyFromUrl(request.url).value_or(""));
+}
+
+DownloadId EnginePool::add(DownloadRequest request) {
+    const std::string hostKey = hostKeyFromUrl(request.url).value_or("");
+    RouteDecision d = decide(request, hostKey);
+    Route route;
+    route.hostKey = hostKey;
+    std::size_t index = d.ok ? indexOf(d.engine) : m_engines.size();
+    if (index == m_engines.size()) {
+        // No engine fits (an unknown forced engine, a scheme none speaks): the generic engine
+        // takes it and fails it with a message naming the cause.
+        spdlog::warn("engine pool: {}", d.reason);
+        index = m_engines.size() - 1;
+        route.summary = m_engines[index]->profile().name + " (" + d.reason + ")";
+    } else {
+        // Close call and nothing forced: let the learner explore between the top two.
+        const auto& scores = d.scores;
+        if (request.engine.empty() && scores.size() > 1 && scores[1].eligible &&
+            scores[0].score - scores[1].score < kClearLead) {
+            const int conns = std::max(1, d.recommendedConnections);
+            const std::vector<Arm> arms{{scores[0].name, conns}, {scores[1].name, conns}};
+            if (const auto arm = m_learner.choose(hostKey, arms, MetadataCache::Clock::now());
+                arm && indexOf(arm->engine) < m_engines.size()) {
+                index = indexOf(arm->engine);
+            }
+        }
+        route.summary = shortSummary(d);
+        if (m_engines[index]->profile().name != d.engine) {
+            route.summary += " -> " + m_engines[index]->profile().name + " (learner explores)";
+        }
+        spdlog::info("{}", formatDecision(d));
+        spdlog::debug("{}", formatDecisionDetail(d));
+    }
+    const EngineProfile& profile = m_engines[index]->profile();
+    // Connections: the user's -s/-x when given; else what the tuner learned for this host.
+    if (request.split <= 0 && request.maxConnectionsPerServer <= 0 && profile.split) {
+        route.autoConnections = true;
+        int conns = 0;
+        {
+            std::lock_guard lock(m_mutex);
+            if (const auto it = m_nextConnections.find(hostKey); it != m_nextConnections.end()) {
+                conns = it->second;
+            }
+        }
+        if (conns <= 0) {
+            conns = m_tuner.learnedCap(hostKey);
+        }
+        if (conns <= 0) {
+            conns = std::max(1, d.recommendedConnections);
+        }
+        request.split = std::clamp(conns, 1, m_config.download.connectionCeiling);
+        request.maxConnectionsPerServer = m_config.download.connectionCeiling;
+    }
+    if (const auto host = m_hosts.snapshot(hostKey);
+        host && host->perConnectionCapped().value_or(false)) {
+        request.splitAtOnce = true; // known to cap each connection: no need to measure first
+    }
+    route.engine = index;
+    route.arm = {profile.name, std::max(1, request.split > 0 ? request.split : 1)};
+    // Hold the lock across add(): the engine's first state change must find the route.
+    std::lock_guard lock(m_mutex);
+    const DownloadId id = m_engines[index]->add(std::move(request));
+    m_routes[id] = std::move(route);
+    return id;
+}
+
+Engine* EnginePool::engineFor(DownloadId id) {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_routes.find(id);
+    return it == m_routes.end() ? nullptr : m_engines[it->second.engine].get();
+}
+
+void EnginePool::pause(DownloadId id) {
+    if (Engine* e = engineFor(id)) {
+        e->pause(id);
+    }
+}
+void EnginePool::resume(DownloadId id) {
+    if (Engine* e = engineFor(id)) {
+        e->resume(id);
+    }
+}
+void EnginePool::remove(DownloadId id, bool deleteFiles) {
+    if (Engine* e = engineFor(id)) {
+        e->remove(id, deleteFiles);
+    }
+}
+void EnginePool::changeUrl(DownloadId id, const std::string& url) {
+    if (Engine* e = engineFor(id)) {
+        e->changeUrl(id, url);
+    }
+}
+void EnginePool::pauseAll() {
+    for (auto& e : m_engines) {
+        e->pauseAll();
+    }
+}
+void EnginePool::resumeAll() {
+    for (auto& e : m_engines) {
+        e->resumeAll();
+    }
+}
+void EnginePool::setMaxConcurrentDownloads(int n) {
+    m_slots.setMax(n);
+}
+
+void EnginePool::annotate(DownloadSnapshot& snapshot) {
+    std::lock_guard lock(m_mutex);
+    if (const auto it = m_routes.find(snapshot.id); it != m_routes.end()) {
+        snapshot.route = it->second.summary;
+        if (snapshot.state == DownloadState::Removed) {
+            m_routes.erase(it);
+        }
+    }
+}
+
+void EnginePool::onStateChanged(const DownloadSnapshot& snapshot) {
+    DownloadSnapshot s = snapshot;
+    annotate(s);
+    m_listener.onStateChanged(s);
+}
+
+void EnginePool::onProgress(const std::vector<DownloadSnapshot>& batch) {
+    std::vector<DownloadSnapshot> out = batch;
+    for (auto& s : out) {
+        annotate(s);
+    }
+    m_listener.onProgress(out);
+}
+
+void EnginePool::onMetadata(const ResponseMetadata& metadata) {
+    CachedMetadata entry;
+    entry.finalUrl = metadata.finalUrl;
+    entry.size = metadata.size;
+    entry.acceptRanges = metadata.acceptRanges;
+    entry.etag = metadata.etag;
+    entry.lastModified = metadata.lastModified;
+    entry.contentType = metadata.contentType;
+    entry.fileName = metadata.fileName;
+    entry.httpVersion = httpVersionFromInt(metadata.httpVersion);
+    if (m_cache.observe(metadata.url, entry, MetadataCache::Clock::now()) ==
+        ObserveResult::Invalidated) {
+        spdlog::info("metadata cache: {} changed on the server (size or validators)",
+                     net::redactUrl(metadata.url));
+    }
+    m_listener.onMetadata(metadata);
+}
+
+void EnginePool::onTransferReport(const TransferReport& report) {
+    Route route;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_routes.find(report.id);
+        if (it == m_routes.end()) {
+            return;
+        }
+        route = it->second;
+    }
+    const double seconds = std::max(report.activeSeconds, 1e-3);
+    const double throughput = report.ok ? static_cast<double>(report.bytes) / seconds : 0.0;
+    TransferObservation obs;
+    obs.engine = report.engine;
+    obs.connections = std::max(1, report.peakConnections);
+    obs.bytes = report.bytes;
+    obs.seconds = seconds;
+    obs.ttfbSeconds = report.ttfbSeconds;
+    obs.ok = report.ok;
+    obs.httpStatus = static_cast<int>(report.lastHttpStatus);
+    obs.httpVersion = httpVersionFromInt(report.httpVersion);
+    obs.atUnixMs = unixMs();
+    m_hosts.record(route.hostKey, obs);
+    const auto now = MetadataCache::Clock::now();
+    m_learner.record(route.hostKey, route.arm, throughput, now);
+    if (route.autoConnections && report.bytes >= HostProfile::kMinThroughputBytes) {
+        const TunerEvent event = report.throttled    ? TunerEvent::Throttled
+                                 : report.resets > 0 ? TunerEvent::Reset
+                                                     : TunerEvent::None;
+        const int next = m_tuner.next(route.hostKey, obs.connections, throughput, event, now);
+        m_hosts.setLearnedCap(route.hostKey, m_tuner.learnedCap(route.hostKey));
+        std::lock_guard lock(m_mutex);
+        m_nextConnections[route.hostKey] = next;
+    }
+    spdlog::info("engine pool: {} via {} x{}: {:.1f} MiB/s{}", hostLabel(route.hostKey),
+                 report.engine, obs.connections, throughput / (1 << 20),
+                 report.ok ? "" : " (failed)");
+    m_listener.onTransferReport(report);
+}
+
+} // namespace maria2

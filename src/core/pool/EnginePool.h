@@ -1,0 +1,113 @@
+#pragma once
+// The engine pool: several Engines (one curl multi handle and thread each, with a named
+// profile), one router in front of them. Every download is scored against every engine from
+// what is already known (the metadata cache, the host's profile, the learner, each engine's
+// load, the machine's headroom) and sent to the best; how it went flows back into the host
+// profile, the learner and the connection tuner, so routing improves with use. Same command
+// API as a single Engine, so the Session and maria2c do not care which they hold.
+#include "core/cache/MetadataCache.h"
+#include "core/config/Config.h"
+#include "core/engine/Engine.h"
+#include "core/hosts/HostProfile.h"
+#include "core/routing/ConnectionTuner.h"
+#include "core/routing/EngineLearner.h"
+#include "core/routing/EngineScorer.h"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace maria2 {
+
+// What the libcurl build can do, from curl_version_info: "libcurl 7.88.1, HTTP/2 yes,
+// HTTP/3 no, protocols: ftp ftps http https sftp ..."
+struct CurlCapabilities {
+    std::string version;
+    bool http2 = false;
+    bool http3 = false;
+    std::vector<std::string> protocols;
+    std::string summary() const;
+};
+CurlCapabilities curlCapabilities();
+
+// multiplex, segmented, bulk and generic, fitted to what libcurl supports; `cores` > 4 adds a
+// second segmented engine (one thread copies ~700 MB/s; big machines can use two).
+std::vector<EngineProfile> defaultEngineProfiles(const CurlCapabilities& curl, int cores);
+
+class EnginePool final : private EngineListener {
+public:
+    EnginePool(const Config& config, EngineListener& listener, DigestFactory digests = {},
+               std::vector<EngineProfile> profiles = {});
+    ~EnginePool() override; // stop()
+    EnginePool(const EnginePool&) = delete;
+    EnginePool& operator=(const EnginePool&) = delete;
+
+    void start();
+    void stop();
+
+    // Routes and queues a download; its snapshots carry the engine and the decision.
+    DownloadId add(DownloadRequest request);
+    void pause(DownloadId id);
+    void resume(DownloadId id);
+    void remove(DownloadId id, bool deleteFiles);
+    void pauseAll();
+    void resumeAll();
+    void setMaxConcurrentDownloads(int n);
+    void changeUrl(DownloadId id, const std::string& url);
+
+    // What add() would decide now, without adding (for --engine-report and the add dialog).
+    RouteDecision preview(const DownloadRequest& request) const;
+    std::vector<std::string> engineNames() const;
+    // Free CPU / memory fractions from the resource monitor (1 = idle; default).
+    void setHeadroom(double cpu, double memory);
+
+    HostProfileBook& hosts() { return m_hosts; }
+    MetadataCache& cache() { return m_cache; }
+    // Seeds the tuner with caps learned in earlier runs (after hosts() was filled).
+    void seedLearnedCaps();
+
+private:
+    struct Route {
+        std::size_t engine = 0;
+        std::string summary; // "segmented 0.82 [multiplex 0.41, bulk 0.30]"
+        std::string hostKey;
+        Arm arm;
+        bool autoConnections = false;
+    };
+
+    // EngineListener: from the engines' threads.
+    void onStateChanged(const DownloadSnapshot& snapshot) override;
+    void onProgress(const std::vector<DownloadSnapshot>& batch) override;
+    void onMetadata(const ResponseMetadata& metadata) override;
+    void onTransferReport(const TransferReport& report) override;
+
+    RouteDecision decide(const DownloadRequest& request, const std::string& hostKey) const;
+    std::size_t indexOf(const std::string& engineName) const;
+    Engine* engineFor(DownloadId id);
+    void annotate(DownloadSnapshot& snapshot);
+
+    Config m_config;
+    EngineListener& m_listener;
+    std::atomic<DownloadId> m_ids{1};
+    SlotGate m_slots;
+    std::vector<std::unique_ptr<Engine>> m_engines;
+    bool m_http2 = false;
+    bool m_http3 = false;
+
+    MetadataCache m_cache;
+    HostProfileBook m_hosts;
+    EngineLearner m_learner;
+    ConnectionTuner m_tuner;
+    EngineScorer m_scorer;
+    std::atomic<double> m_cpuHeadroom{1.0};
+    std::atomic<double> m_memoryHeadroom{1.0};
+
+    mutable std::mutex m_mutex; // guards m_routes and m_nextConnections
+    std::map<DownloadId, Route> m_routes;
+    std::map<std::string, int> m_nextConnections; // host key -> the tuner's latest count
+};
+
+} // namespace maria2
