@@ -4,6 +4,7 @@
 #include "ui_AddUrlsDialog.h"
 
 #include <QClipboard>
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QGuiApplication>
@@ -50,6 +51,7 @@ AddUrlsDialog::AddUrlsDialog(const QString& defaultFolder, QWidget* parent, bool
     , m_ui(std::make_unique<Ui::AddUrlsDialog>()) {
     m_ui->setupUi(this);
     m_ui->folderEdit->setText(QDir::toNativeSeparators(defaultFolder));
+    setEngines({}); // "Automatic" until the window passes the pool's engines
     QPalette errorPalette = m_ui->errorLabel->palette();
     errorPalette.setColor(QPalette::WindowText, QColor(0xc0, 0x39, 0x2b));
     m_ui->errorLabel->setPalette(errorPalette);
@@ -183,6 +185,7 @@ QList<maria2::DownloadRequest> AddUrlsDialog::requests() const {
             request.checksum = "auto"; // look for NAME.sha256 / SHA256SUMS beside the URL
         request.startPaused = !startNow;
         request.split = connections();
+        request.engine = engine().toStdString();
         out.append(request);
     }
     return out;
@@ -224,6 +227,17 @@ void AddUrlsDialog::setConnections(int connections) {
 
 int AddUrlsDialog::connections() const {
     return m_ui->connectionsSpin->value();
+}
+
+void AddUrlsDialog::setEngines(const QStringList& names) {
+    m_ui->engineCombo->clear();
+    m_ui->engineCombo->addItem(tr("Automatic"), QString());
+    for (const QString& name : names)
+        m_ui->engineCombo->addItem(name, name);
+}
+
+QString AddUrlsDialog::engine() const {
+    return m_ui->engineCombo->currentData().toString();
 }
 
 QString AddUrlsDialog::problemText() const {

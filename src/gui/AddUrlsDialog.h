@@ -36,8 +36,11 @@ public:
     void setChecksum(const QString& checksum);
     // The connections spin box (request.split), clamped to 1..64; the window passes the
     // config's Download.Split.
-    void setConnections(int connections);
+    void setConnections(int connections); // 0 = Auto: the engine pool decides
     int connections() const;
+    // The pool's engines, offered after "Automatic"; engine() is empty for Automatic.
+    void setEngines(const QStringList& names);
+    QString engine() const;
 
     bool isInputValid() const { return m_valid; }
     QString problemText() const;                // what the error label says; empty when all is well

@@ -335,7 +335,8 @@ QStringList MainWindow::droppedUrls(const QMimeData* mime) {
 void MainWindow::showAddDialog(const QStringList& urls) {
     // Non-modal to the event loop: open() returns at once and the table keeps updating.
     auto* dialog = new AddUrlsDialog(m_lastFolder, this, urls.isEmpty());
-    dialog->setConnections(m_session->config().download.split);
+    dialog->setConnections(0); // Auto: the pool picks per host (Download.Split is its start)
+    dialog->setEngines(m_session->engineNames());
     if (!urls.isEmpty())
         dialog->setUrlsText(urls.join(QLatin1Char('\n')));
     dialog->setAttribute(Qt::WA_DeleteOnClose);

@@ -2,6 +2,7 @@
 #include "AddUrlsDialog.h"
 
 #include <QClipboard>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QGuiApplication>
@@ -176,8 +177,10 @@ TEST(AddUrlsDialogTest, ConnectionsBecomeTheRequestsSplit) {
     AddUrlsDialog dialog(QStringLiteral("/tmp"), nullptr, false);
     const auto* spin = dialog.findChild<QSpinBox*>(QStringLiteral("connectionsSpin"));
     ASSERT_NE(spin, nullptr);
-    EXPECT_EQ(spin->minimum(), 1);
+    EXPECT_EQ(spin->minimum(), 0); // 0 = Auto
     EXPECT_EQ(spin->maximum(), 64);
+    EXPECT_EQ(dialog.connections(), 0);
+    EXPECT_EQ(spin->text(), QStringLiteral("Auto"));
 
     dialog.setConnections(5); // what the window passes from Download.Split
     EXPECT_EQ(dialog.connections(), 5);
@@ -189,7 +192,21 @@ TEST(AddUrlsDialogTest, ConnectionsBecomeTheRequestsSplit) {
 
     dialog.setConnections(1000); // clamped to the spin box's range
     EXPECT_EQ(dialog.connections(), 64);
-    dialog.setConnections(0);
-    EXPECT_EQ(dialog.connections(), 1);
-    EXPECT_EQ(dialog.requests().at(0).split, 1);
+    dialog.setConnections(-3);
+    EXPECT_EQ(dialog.connections(), 0);
+    EXPECT_EQ(dialog.requests().at(0).split, 0); // auto: the engine pool decides
+}
+
+TEST(AddUrlsDialogTest, AnEngineCanBeForcedOrLeftToTheRouter) {
+    AddUrlsDialog dialog(QStringLiteral("/tmp"), nullptr, false);
+    dialog.setEngines({QStringLiteral("segmented"), QStringLiteral("bulk")});
+    auto* combo = dialog.findChild<QComboBox*>(QStringLiteral("engineCombo"));
+    ASSERT_NE(combo, nullptr);
+    ASSERT_EQ(combo->count(), 3);
+    dialog.setUrlsText(QStringLiteral("http://a.example/x.iso"));
+    EXPECT_TRUE(dialog.engine().isEmpty());
+    EXPECT_TRUE(dialog.requests().at(0).engine.empty());
+    combo->setCurrentIndex(2);
+    EXPECT_EQ(dialog.engine(), QStringLiteral("bulk"));
+    EXPECT_EQ(dialog.requests().at(0).engine, "bulk");
 }

@@ -5,9 +5,11 @@
 #include "core/pool/EnginePool.h"
 #include "core/pool/EngineReport.h"
 #include "session/QtDigest.h"
+#include "support/FaultServer.h"
 #include "support/TestServers.h"
 
 #include <QTemporaryDir>
+#include <atomic>
 #include <gtest/gtest.h>
 
 using namespace maria2;
@@ -21,6 +23,7 @@ protected:
         QString error;
         ASSERT_TRUE(s_nginx->start(&error)) << error.toStdString();
         s_sha = test::writeRandomFile(s_nginx->docRoot() + "/pool.bin", 2 * 1024 * 1024 + 7, 51);
+        test::writeRandomFile(s_nginx->docRoot() + "/ramp.bin", 6 * 1024 * 1024 + 3, 52);
         for (int i = 0; i < 6; ++i) {
             test::writeRandomFile(s_nginx->docRoot() + QString("/small-%1.bin").arg(i), 200 * 1024,
                                   60 + i);
@@ -141,6 +144,73 @@ TEST_F(EnginePoolTest, EngineReportDownloadsWithEachEngineAndMarksTheChoice) {
     EXPECT_NE(table.find("segmented"), std::string::npos) << table;
     EXPECT_NE(table.find("MB/s"), std::string::npos) << table;
     EXPECT_TRUE(QDir(scratch.path()).isEmpty()); // each run's file is deleted
+}
+
+// Records the most connections any progress batch showed, and the transfer reports.
+class PeakListener final : public EngineListener {
+public:
+    explicit PeakListener(test::EngineRecorder& inner)
+        : m_inner(inner) {}
+    void onStateChanged(const DownloadSnapshot& s) override { m_inner.onStateChanged(s); }
+    void onProgress(const std::vector<DownloadSnapshot>& batch) override {
+        for (const auto& s : batch) {
+            int seen = m_peak.load();
+            while (s.connections > seen && !m_peak.compare_exchange_weak(seen, s.connections)) {
+            }
+        }
+        m_inner.onProgress(batch);
+    }
+    int peak() const { return m_peak.load(); }
+
+private:
+    test::EngineRecorder& m_inner;
+    std::atomic<int> m_peak{0};
+};
+
+TEST_F(EnginePoolTest, AutoConnectionsRampUpWhileTheTotalKeepsRising) {
+    // /slow/ caps every request at 256 KiB/s: each added connection adds speed, so the tuner
+    // must climb from its start (Download.Split = 2 here) during the download itself.
+    m_config.download.split = 2;
+    m_config.download.minSplitSize = 64 * 1024;
+    PeakListener listener(m_recorder);
+    EnginePool pool(m_config, listener, qtDigestFactory());
+    pool.setTuningPeriod(std::chrono::milliseconds(600));
+    pool.start();
+    const DownloadId id = pool.add(request("slow/ramp.bin")); // no -s, no -x: auto
+    ASSERT_TRUE(m_recorder.waitFinal(id, std::chrono::seconds(120)));
+    ASSERT_EQ(m_recorder.last(id).state, DownloadState::Completed)
+        << m_recorder.last(id).errorMessage;
+    EXPECT_GT(listener.peak(), 2);
+    EXPECT_EQ(test::sha256OfFile(m_dir.path() + "/ramp.bin"),
+              test::sha256OfFile(s_nginx->docRoot() + "/ramp.bin"));
+}
+
+TEST_F(EnginePoolTest, AServerThatResetsConnectionsMakesTheTunerBackOffAndRememberACap) {
+    test::FaultServer faults;
+    QString error;
+    ASSERT_TRUE(faults.start(&error)) << error.toStdString();
+    const QString sha =
+        test::writeRandomFile(faults.root() + "/pushback.bin", 3 * 1024 * 1024 + 11, 53);
+    m_config.download.split = 8;
+    m_config.download.minSplitSize = 64 * 1024;
+    m_config.retry.initialDelayMs = 10;
+    m_config.retry.maxDelayMs = 100;
+    EnginePool pool(m_config, m_recorder, qtDigestFactory());
+    pool.start();
+    DownloadRequest r;
+    r.url = faults.url("reset-every/pushback.bin?after=200000").toStdString();
+    r.directory = m_dir.path().toStdString();
+    const DownloadId id = pool.add(r); // auto: starts at Download.Split = 8
+    ASSERT_TRUE(m_recorder.waitFinal(id, std::chrono::seconds(120)));
+    ASSERT_EQ(m_recorder.last(id).state, DownloadState::Completed)
+        << m_recorder.last(id).errorMessage;
+    EXPECT_EQ(test::sha256OfFile(m_dir.path() + "/pushback.bin"), sha);
+    const auto host = hostKeyFromUrl(r.url);
+    ASSERT_TRUE(host);
+    ASSERT_TRUE(test::waitFor([&] { return pool.hosts().snapshot(*host).has_value(); }, 10000));
+    const int cap = pool.hosts().snapshot(*host)->learnedConnectionCap;
+    EXPECT_GE(cap, 1);
+    EXPECT_LT(cap, 8); // halved at least once from where it started, and remembered
 }
 
 } // namespace

@@ -106,6 +106,7 @@ struct DownloadSnapshot {
     ErrorCode error = ErrorCode::Ok;
     std::string errorMessage;   // human readable, names the cause
     std::int64_t addedAtMs = 0; // unix epoch ms
+    int pushbacks = 0;          // this run: 429/503 answers and connections reset mid-transfer
     std::string engine;         // the engine of the pool it runs on
     std::string route;          // the router's decision, e.g. "segmented 0.82 [multiplex 0.41]"
 };

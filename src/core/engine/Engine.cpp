@@ -116,6 +116,9 @@ void Engine::resumeAll() {
 void Engine::setMaxConcurrentDownloads(int n) {
     post({Command::Kind::SetMaxConcurrent, 0, {}, false, n});
 }
+void Engine::setConnections(DownloadId id, int n) {
+    post({Command::Kind::SetConnections, id, {}, false, n});
+}
 void Engine::changeUrl(DownloadId id, const std::string& url) {
     post({Command::Kind::ChangeUrl, id, {}, false, 0, url});
 }
@@ -214,6 +217,9 @@ void Engine::apply(Command& c) {
         break;
     case Kind::ChangeUrl:
         job.changeUrl(c.text);
+        break;
+    case Kind::SetConnections:
+        job.setConnectionLimit(c.value);
         break;
     case Kind::Remove:
         job.interrupt();

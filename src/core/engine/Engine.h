@@ -74,6 +74,8 @@ public:
     // A fresh URL for a download (a refreshed link); it resumes from its bytes if the server
     // shows the same file, else says so.
     void changeUrl(DownloadId id, const std::string& url);
+    // The pool's connection tuner: at most n connections for this download from now on.
+    void setConnections(DownloadId id, int n);
 
 private:
     struct Command {
@@ -86,6 +88,7 @@ private:
             ResumeAll,
             SetMaxConcurrent,
             ChangeUrl,
+            SetConnections,
             Verified,
         };
         Kind kind;

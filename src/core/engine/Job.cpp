@@ -83,6 +83,7 @@ void Job::start() {
     m_firstTtfb = -1;
     m_lastStatus = 0;
     m_throttled = false;
+    m_pushbacks = 0;
     m_resets = 0;
     m_metadataSent = false;
     m_error = ErrorCode::Ok;
@@ -554,6 +555,7 @@ DownloadSnapshot Job::snapshot(Clock::time_point now) const {
     s.addedAtMs = m_addedAtMs;
     s.checksum = m_request.checksum;
     s.engine = m_host.profile().name;
+    s.pushbacks = m_resets + m_pushbacks;
     return s;
 }
 

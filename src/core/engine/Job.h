@@ -80,6 +80,10 @@ public:
     void releaseName();
     // A new URL for the same download (a refreshed link). Takes effect on the next start.
     void changeUrl(const std::string& url);
+    // At most n connections from now on (the pool's tuner ramping up or backing off): extra
+    // ones are opened as ranges allow; above it, the slowest are closed and their ranges
+    // handed on.
+    void setConnectionLimit(int n);
 
     Clock::time_point nextRetryAt() const { return m_nextRetryAt; }
     // When tick() next has work: the engine's poll wakes no later than this.
@@ -191,6 +195,7 @@ private:
     double m_firstTtfb = -1;
     long m_lastStatus = 0;
     bool m_throttled = false;
+    int m_pushbacks = 0; // 429/503 answers this run
     int m_resets = 0;
     int m_httpVersion = 0;
     bool m_metadataSent = false;

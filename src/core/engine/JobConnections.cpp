@@ -78,6 +78,20 @@ struct JobCallbacks {
     }
 };
 
+void Job::setConnectionLimit(int n) {
+    n = std::clamp(n, 1, 64);
+    m_request.split = n;
+    m_request.maxConnectionsPerServer = std::max(m_request.maxConnectionsPerServer, n);
+    while (static_cast<int>(m_connections.size()) > wantedConnections()) {
+        auto slowest = std::min_element(
+            m_connections.begin(), m_connections.end(), [](const auto& a, const auto& b) {
+                return a->speed.bytesPerSecond() < b->speed.bytesPerSecond();
+            });
+        spdlog::info("[#{}] backing off to {} connection(s)", m_id, n);
+        dropConnection(slowest->get(), true);
+    }
+}
+
 int Job::wantedConnections() const {
     if (!m_rangesOk || m_total < 0 || !m_host.profile().split) {
         return 1;
@@ -493,7 +507,10 @@ void Job::handleFailure(Connection& c, CURLcode result) {
     curl_off_t retryAfter = 0;
     curl_easy_getinfo(c.easy, CURLINFO_RETRY_AFTER, &retryAfter);
     m_lastStatus = status != 0 ? status : m_lastStatus;
-    m_throttled = m_throttled || status == 429 || status == 503;
+    if (status == 429 || status == 503) {
+        m_throttled = true;
+        ++m_pushbacks;
+    }
     if (progressed) {
         ++m_resets; // cut off mid-transfer
     }

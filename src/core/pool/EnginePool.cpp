@@ -257,21 +257,17 @@ DownloadId EnginePool::add(DownloadRequest request) {
     const EngineProfile& profile = m_engines[index]->profile();
     // Connections: the user's -s/-x when given; else what the tuner learned for this host.
     if (request.split <= 0 && request.maxConnectionsPerServer <= 0 && profile.split) {
+        // The learned cap for the host, else the configured start; re-judged while it runs.
         route.autoConnections = true;
-        int conns = 0;
-        {
-            std::lock_guard lock(m_mutex);
-            if (const auto it = m_nextConnections.find(hostKey); it != m_nextConnections.end()) {
-                conns = it->second;
-            }
+        route.connections =
+            std::clamp(m_tuner.initial(hostKey), 1, m_config.download.connectionCeiling);
+        if (const int cap = m_tuner.learnedCap(hostKey); cap > 0) {
+            std::lock_guard lock(m_mutex); // the cap is the host's, shared with those running
+            route.connections =
+                std::min(route.connections, std::max(1, cap / (busyOnHostLocked(hostKey) + 1)));
         }
-        if (conns <= 0) {
-            conns = m_tuner.learnedCap(hostKey);
-        }
-        if (conns <= 0) {
-            conns = std::max(1, d.recommendedConnections);
-        }
-        request.split = std::clamp(conns, 1, m_config.download.connectionCeiling);
+        route.lastStep = std::chrono::steady_clock::now();
+        request.split = route.connections;
         request.maxConnectionsPerServer = m_config.download.connectionCeiling;
     }
     if (const auto host = m_hosts.snapshot(hostKey);
@@ -337,7 +333,19 @@ void EnginePool::annotate(DownloadSnapshot& snapshot) {
     }
 }
 
+int EnginePool::busyOnHostLocked(const std::string& hostKey) const {
+    return static_cast<int>(std::count_if(m_routes.begin(), m_routes.end(), [&](const auto& e) {
+        return e.second.autoConnections && e.second.busy && e.second.hostKey == hostKey;
+    }));
+}
+
 void EnginePool::onStateChanged(const DownloadSnapshot& snapshot) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (const auto it = m_routes.find(snapshot.id); it != m_routes.end()) {
+            it->second.busy = isBusy(snapshot.state);
+        }
+    }
     DownloadSnapshot s = snapshot;
     annotate(s);
     m_listener.onStateChanged(s);
@@ -347,8 +355,54 @@ void EnginePool::onProgress(const std::vector<DownloadSnapshot>& batch) {
     std::vector<DownloadSnapshot> out = batch;
     for (auto& s : out) {
         annotate(s);
+        tune(s);
     }
     m_listener.onProgress(out);
+}
+
+void EnginePool::tune(const DownloadSnapshot& s) {
+    // Adaptive connections: every period, a running auto download's total speed goes to the
+    // tuner, which ramps up while the total keeps rising and holds at the learned cap.
+    // The server pushing back (429/503, resets) is acted on at once, not at the next period.
+    if (!isActive(s.state)) {
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    Engine* engine = nullptr;
+    int next = 0;
+    std::string host;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto it = m_routes.find(s.id);
+        if (it == m_routes.end() || !it->second.autoConnections) {
+            return;
+        }
+        Route& route = it->second;
+        const bool pushedBack = s.pushbacks > route.pushbacks;
+        route.pushbacks = s.pushbacks;
+        if (!pushedBack && (s.state != DownloadState::Downloading || s.speedBytesPerSec <= 0 ||
+                            now - route.lastStep < m_tuningPeriod)) {
+            return;
+        }
+        route.lastStep = now;
+        host = route.hostKey;
+        next = m_tuner.next(host, route.connections, s.speedBytesPerSec,
+                            pushedBack ? TunerEvent::Throttled : TunerEvent::None, now,
+                            m_config.download.connectionCeiling);
+        // The host's learned cap is shared by every download running from it.
+        if (const int cap = m_tuner.learnedCap(host); cap > 0) {
+            next = std::min(next, std::max(1, cap / std::max(1, busyOnHostLocked(host))));
+        }
+        if (next == route.connections) {
+            return;
+        }
+        spdlog::info("engine pool: #{} {} -> {} connection(s) at {:.1f} MiB/s ({})", s.id,
+                     route.connections, next, s.speedBytesPerSec / (1 << 20), hostLabel(host));
+        route.connections = next;
+        route.arm.connections = next;
+        engine = m_engines[route.engine].get();
+    }
+    engine->setConnections(s.id, next);
 }
 
 void EnginePool::onMetadata(const ResponseMetadata& metadata) {
@@ -394,14 +448,13 @@ void EnginePool::onTransferReport(const TransferReport& report) {
     m_hosts.record(route.hostKey, obs);
     const auto now = MetadataCache::Clock::now();
     m_learner.record(route.hostKey, route.arm, throughput, now);
-    if (route.autoConnections && report.bytes >= HostProfile::kMinThroughputBytes) {
-        const TunerEvent event = report.throttled    ? TunerEvent::Throttled
-                                 : report.resets > 0 ? TunerEvent::Reset
-                                                     : TunerEvent::None;
-        const int next = m_tuner.next(route.hostKey, obs.connections, throughput, event, now);
+    if (route.autoConnections && (report.throttled || report.resets > 0)) {
+        // The server pushed back: the tuner halves and remembers the cap for the next ones.
+        m_tuner.next(route.hostKey, obs.connections, throughput,
+                     report.throttled ? TunerEvent::Throttled : TunerEvent::Reset, now);
+    }
+    if (route.autoConnections) {
         m_hosts.setLearnedCap(route.hostKey, m_tuner.learnedCap(route.hostKey));
-        std::lock_guard lock(m_mutex);
-        m_nextConnections[route.hostKey] = next;
     }
     spdlog::info("engine pool: {} via {} x{}: {:.1f} MiB/s{}", hostLabel(route.hostKey),
                  report.engine, obs.connections, throughput / (1 << 20),

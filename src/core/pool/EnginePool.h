@@ -14,6 +14,7 @@
 #include "core/routing/EngineScorer.h"
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -68,6 +69,9 @@ public:
     MetadataCache& cache() { return m_cache; }
     // Seeds the tuner with caps learned in earlier runs (after hosts() was filled).
     void seedLearnedCaps();
+    // How often a running auto download's connection count is re-judged (default 3 s: long
+    // enough for new connections to reach speed). Tests shorten it.
+    void setTuningPeriod(std::chrono::milliseconds period) { m_tuningPeriod = period; }
 
 private:
     struct Route {
@@ -76,6 +80,10 @@ private:
         std::string hostKey;
         Arm arm;
         bool autoConnections = false;
+        int connections = 0; // the tuner's current count (auto downloads)
+        int pushbacks = 0;   // the last snapshot's count of 429/503/resets
+        bool busy = false;   // connecting, downloading, retrying...: shares the host's cap
+        std::chrono::steady_clock::time_point lastStep{};
     };
 
     // EngineListener: from the engines' threads.
@@ -88,6 +96,8 @@ private:
     std::size_t indexOf(const std::string& engineName) const;
     Engine* engineFor(DownloadId id);
     void annotate(DownloadSnapshot& snapshot);
+    void tune(const DownloadSnapshot& snapshot);
+    int busyOnHostLocked(const std::string& hostKey) const;
 
     Config m_config;
     EngineListener& m_listener;
@@ -105,9 +115,9 @@ private:
     std::atomic<double> m_cpuHeadroom{1.0};
     std::atomic<double> m_memoryHeadroom{1.0};
 
-    mutable std::mutex m_mutex; // guards m_routes and m_nextConnections
+    mutable std::mutex m_mutex; // guards m_routes
     std::map<DownloadId, Route> m_routes;
-    std::map<std::string, int> m_nextConnections; // host key -> the tuner's latest count
+    std::chrono::milliseconds m_tuningPeriod{3000};
 };
 
 } // namespace maria2
