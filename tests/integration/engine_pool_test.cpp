@@ -185,6 +185,21 @@ TEST_F(EnginePoolTest, AutoConnectionsRampUpWhileTheTotalKeepsRising) {
               test::sha256OfFile(s_nginx->docRoot() + "/ramp.bin"));
 }
 
+TEST_F(EnginePoolTest, AGivenSplitIsAnUpperBoundTheTunerNeverPasses) {
+    m_config.download.minSplitSize = 64 * 1024;
+    PeakListener listener(m_recorder);
+    EnginePool pool(m_config, listener, qtDigestFactory());
+    pool.setTuningPeriod(std::chrono::milliseconds(300));
+    pool.start();
+    DownloadRequest r = request("slow/pool.bin"); // each added connection would add speed
+    r.split = 3;
+    const DownloadId id = pool.add(r);
+    ASSERT_TRUE(m_recorder.waitFinal(id, std::chrono::seconds(120)));
+    ASSERT_EQ(m_recorder.last(id).state, DownloadState::Completed);
+    EXPECT_EQ(listener.peak(), 3); // started at the bound and never passed it
+    EXPECT_EQ(test::sha256OfFile(m_dir.path() + "/pool.bin"), s_sha);
+}
+
 TEST_F(EnginePoolTest, AServerThatResetsConnectionsMakesTheTunerBackOffAndRememberACap) {
     test::FaultServer faults;
     QString error;

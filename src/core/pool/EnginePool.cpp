@@ -269,6 +269,16 @@ DownloadId EnginePool::add(DownloadRequest request) {
         route.lastStep = std::chrono::steady_clock::now();
         request.split = route.connections;
         request.maxConnectionsPerServer = m_config.download.connectionCeiling;
+    } else if (profile.split) {
+        // -s/-x are upper bounds: start there (the person asked for it), and let the tuner
+        // only back off when the server pushes back; never above them.
+        route.autoConnections = true;
+        route.userMax = std::min(request.split > 0 ? request.split : m_config.download.split,
+                                 request.maxConnectionsPerServer > 0
+                                     ? request.maxConnectionsPerServer
+                                     : m_config.download.maxConnectionsPerServer);
+        route.connections = std::max(1, route.userMax);
+        route.lastStep = std::chrono::steady_clock::now();
     }
     if (const auto host = m_hosts.snapshot(hostKey);
         host && host->perConnectionCapped().value_or(false)) {
@@ -386,9 +396,10 @@ void EnginePool::tune(const DownloadSnapshot& s) {
         }
         route.lastStep = now;
         host = route.hostKey;
-        next = m_tuner.next(host, route.connections, s.speedBytesPerSec,
-                            pushedBack ? TunerEvent::Throttled : TunerEvent::None, now,
-                            m_config.download.connectionCeiling);
+        next =
+            m_tuner.next(host, route.connections, s.speedBytesPerSec,
+                         pushedBack ? TunerEvent::Throttled : TunerEvent::None, now,
+                         route.userMax > 0 ? route.userMax : m_config.download.connectionCeiling);
         // The host's learned cap is shared by every download running from it.
         if (const int cap = m_tuner.learnedCap(host); cap > 0) {
             next = std::min(next, std::max(1, cap / std::max(1, busyOnHostLocked(host))));

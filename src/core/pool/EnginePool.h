@@ -83,6 +83,7 @@ private:
         int connections = 0; // the tuner's current count (auto downloads)
         int pushbacks = 0;   // the last snapshot's count of 429/503/resets
         bool busy = false;   // connecting, downloading, retrying...: shares the host's cap
+        int userMax = 0;     // -s/-x as an upper bound; 0 = auto (Download.ConnectionCeiling)
         std::chrono::steady_clock::time_point lastStep{};
     };
 
