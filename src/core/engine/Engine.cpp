@@ -144,6 +144,9 @@ void Engine::run() {
             }
         }
         releaseSlots(); // before the poll: a freed slot means "start the next one now"
+        m_load = static_cast<int>(std::count_if(m_jobs.begin(), m_jobs.end(), [](const auto& e) {
+            return isBusy(e.second->state()) || e.second->state() == DownloadState::Queued;
+        }));
         if (now >= m_nextPublish) {
             publishProgress(now);
             m_nextPublish = now + m_progressInterval;
@@ -246,9 +249,6 @@ void Engine::releaseSlots() {
             ++it;
         }
     }
-    m_load = static_cast<int>(std::count_if(m_jobs.begin(), m_jobs.end(), [](const auto& e) {
-        return isBusy(e.second->state()) || e.second->state() == DownloadState::Queued;
-    }));
 }
 
 void Engine::startWaiting() {

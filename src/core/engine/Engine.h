@@ -109,7 +109,7 @@ private:
     void publishProgress(Job::Clock::time_point now);
     long pollTimeoutMs(Job::Clock::time_point now) const;
     void interruptAll();
-    void releaseSlots(); // gives back the slots of downloads no longer busy; updates m_load
+    void releaseSlots(); // gives back the slots of downloads no longer busy
 
     // JobHost
     bool isPathReserved(const std::filesystem::path& path) const override;

@@ -2,9 +2,9 @@
 // Connections and response validation are in JobConnections.cpp.
 #include "core/engine/Job.h"
 
-#include "Version.h"
 #include "core/io/ControlFile.h"
 #include "core/naming/FileNaming.h"
+#include "core/net/CurlOptions.h"
 #include "core/net/Url.h"
 
 #include <spdlog/spdlog.h>
@@ -367,13 +367,12 @@ void Job::complete() {
         task.urlName = naming::fileNameFromUrl(m_request.url).value_or("");
         task.network = m_network;
         task.headers = m_request.headers;
-        task.userAgent = !m_request.userAgent.empty()   ? m_request.userAgent
-                         : !m_network.userAgent.empty() ? m_network.userAgent
-                                                        : std::string("MAria2/") + kVersion;
+        task.userAgent = net::userAgentFor(m_request.userAgent, m_network);
         if (m_streamDigest && m_streamHashed > 0) {
             spdlog::debug("[#{}] {} of {} bytes were hashed as they arrived", m_id, m_streamHashed,
                           m_total);
             task.streamed = std::move(m_streamDigest);
+            task.streamedAlgorithm = streamAlgorithm();
             task.streamedBytes = m_streamHashed;
         }
         m_streamDigest.reset();
@@ -424,6 +423,11 @@ void Job::reportEnd(bool ok) {
     m_host.transferEnded(std::move(r));
 }
 
+std::string Job::streamAlgorithm() const {
+    // --verify=auto looks for SHA-256 lists, so that is what it hashes on the way.
+    return m_checksum ? m_checksum->algorithm : std::string("sha-256");
+}
+
 void Job::streamHash(std::int64_t offset, const char* data, std::int64_t size) {
     if (offset > m_streamHashed || offset + size <= m_streamHashed) {
         return; // out of order (another segment) or already hashed (a racer's copy)
@@ -432,8 +436,7 @@ void Job::streamHash(std::int64_t offset, const char* data, std::int64_t size) {
         if (m_streamHashed != 0) {
             return;
         }
-        const std::string algorithm = m_checksum ? m_checksum->algorithm : "sha-256";
-        m_streamDigest = m_host.makeDigest(algorithm);
+        m_streamDigest = m_host.makeDigest(streamAlgorithm());
         if (!m_streamDigest) {
             return;
         }

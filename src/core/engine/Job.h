@@ -127,6 +127,7 @@ private:
     std::string describeFailure(const Connection& c, CURLcode result) const;
     int wantedConnections() const;
     bool splitNow(Clock::time_point now);
+    void shareFirstRange(); // the first (open-ended) range cut to an even share of what is left
     double endgameThreshold() const; // seconds a range must still need before it is raced
 
     DownloadId m_id;
@@ -185,6 +186,7 @@ private:
     std::unique_ptr<Digest> m_streamDigest;
     std::int64_t m_streamHashed = 0;
     void streamHash(std::int64_t offset, const char* data, std::int64_t size);
+    std::string streamAlgorithm() const;
 
     // This run's figures for the TransferReport (reset by start()).
     void reportEnd(bool ok);

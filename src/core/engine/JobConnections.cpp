@@ -2,10 +2,10 @@
 // endgame, and what a finished or failed connection means. Response checks: JobResponses.cpp.
 #include "core/engine/Job.h"
 
-#include "Version.h"
 #include "core/io/ControlFile.h"
 #include "core/log/Log.h"
 #include "core/naming/FileNaming.h"
+#include "core/net/CurlOptions.h"
 #include "core/net/Url.h"
 
 #include <spdlog/spdlog.h>
@@ -135,17 +135,12 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
     const bool http = net::schemeOf(m_request.url).rfind("http", 0) == 0;
     curl_easy_setopt(e, CURLOPT_URL, m_request.url.c_str());
     curl_easy_setopt(e, CURLOPT_PRIVATE, c.get());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    net::applyNetworkOptions(e, m_network, net::userAgentFor(m_request.userAgent, m_network));
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errorBuffer);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &JobCallbacks::write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, c.get());
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &JobCallbacks::header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, c.get());
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp,ftps");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(m_network.maxRedirects));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, static_cast<long>(m_network.connectTimeoutSeconds));
     if (m_network.lowSpeedLimitBytes > 0) {
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
                          static_cast<long>(m_network.lowSpeedLimitBytes));
@@ -173,21 +168,8 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     }
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
-    const std::string defaultAgent = std::string("MAria2/") + kVersion;
-    const std::string& agent = !m_request.userAgent.empty()   ? m_request.userAgent
-                               : !m_network.userAgent.empty() ? m_network.userAgent
-                                                              : defaultAgent;
-    curl_easy_setopt(e, CURLOPT_USERAGENT, agent.c_str());
     if (!m_request.referer.empty()) {
         curl_easy_setopt(e, CURLOPT_REFERER, m_request.referer.c_str());
-    }
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, m_network.checkCertificate ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, m_network.checkCertificate ? 2L : 0L);
-    if (!m_network.caCertificate.empty()) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, m_network.caCertificate.c_str());
-    }
-    if (!m_network.proxy.empty()) {
-        curl_easy_setopt(e, CURLOPT_PROXY, m_network.proxy.c_str());
     }
     for (const auto& header : m_request.headers) {
         c->headers = curl_slist_append(c->headers, header.c_str());
@@ -249,13 +231,8 @@ bool Job::splitNow(Clock::time_point now) {
         // A resume (the ranges left are known), or a host known to cap each connection:
         // fetch in parallel without measuring first.
         m_splitDecided = true;
-        if (m_connections.size() == 1 && m_planner) {
-            const Connection& first = *m_connections.front();
-            const int wanted = wantedConnections();
-            if (const Segment* s = m_planner->find(first.segmentId); s != nullptr && wanted > 1) {
-                m_planner->truncate(first.segmentId,
-                                    s->cursor + (s->remaining() + wanted - 1) / wanted);
-            }
+        if (m_connections.size() == 1) {
+            shareFirstRange();
         }
         return true;
     }
@@ -280,13 +257,18 @@ bool Job::splitNow(Clock::time_point now) {
     }
     spdlog::info("[#{}] first connection at {:.1f} MiB/s: splitting", m_id, speed / (1 << 20));
     m_splitDecided = true;
+    shareFirstRange();
+    return true;
+}
+
+void Job::shareFirstRange() {
     // Even pieces at once: the first stream keeps its share, the others split the rest.
     const int wanted = wantedConnections();
+    const Connection& first = *m_connections.front();
     if (const Segment* s = m_planner ? m_planner->find(first.segmentId) : nullptr;
         s != nullptr && wanted > 1) {
         m_planner->truncate(first.segmentId, s->cursor + (s->remaining() + wanted - 1) / wanted);
     }
-    return true;
 }
 
 double Job::endgameThreshold() const {

@@ -26,16 +26,11 @@ VerifyOutcome runVerification(VerifyTask task, const DigestFactory& digests) {
         out.note = "no hash functions in this build";
         return out;
     }
-    // The streamed digest only counts when it is of the algorithm finally asked for.
+    // The streamed digest only counts when it is of the algorithm finally checked.
     std::unique_ptr<Digest> digest;
     std::int64_t from = 0;
-    if (task.streamed && task.streamedBytes > 0 && task.expected &&
-        task.expected->algorithm == out.expected->algorithm) {
+    if (task.streamed && task.streamedAlgorithm == out.expected->algorithm) {
         digest = std::move(task.streamed);
-        from = task.streamedBytes;
-    } else if (task.streamed && task.streamedBytes > 0 && !task.expected &&
-               out.expected->algorithm == "sha-256") {
-        digest = std::move(task.streamed); // --verify=auto streams SHA-256 from the start
         from = task.streamedBytes;
     } else {
         digest = digests(out.expected->algorithm);

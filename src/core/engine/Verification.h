@@ -26,6 +26,7 @@ struct VerifyTask {
     std::string userAgent;
     // Bytes [0, streamedBytes) were hashed while they arrived; only the rest is read back.
     std::unique_ptr<Digest> streamed;
+    std::string streamedAlgorithm;
     std::int64_t streamedBytes = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "core/integrity/SidecarChecksum.h"
 
+#include "core/net/CurlOptions.h"
 #include "core/net/Url.h"
 
 #include <curl/curl.h>
@@ -87,22 +88,8 @@ std::optional<std::string> fetch(const std::string& url, const NetworkSettings& 
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headerList(list,
                                                                            &curl_slist_free_all);
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp,ftps");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(network.maxRedirects));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, static_cast<long>(network.connectTimeoutSeconds));
+    net::applyNetworkOptions(e, network, userAgent);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L); // a small file: never hang the verification
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, network.checkCertificate ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, network.checkCertificate ? 2L : 0L);
-    if (!network.caCertificate.empty()) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, network.caCertificate.c_str());
-    }
-    if (!network.proxy.empty()) {
-        curl_easy_setopt(e, CURLOPT_PROXY, network.proxy.c_str());
-    }
-    curl_easy_setopt(e, CURLOPT_USERAGENT, userAgent.c_str());
     if (list != nullptr) {
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
     }

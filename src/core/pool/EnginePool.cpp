@@ -200,7 +200,7 @@ RouteDecision EnginePool::decide(const DownloadRequest& request, const std::stri
     r.userForcedEngine = request.engine;
     r.host = hostLabel(hostKey);
     RouteKnowledge k;
-    k.metadata = const_cast<MetadataCache&>(m_cache).lookup(request.url, now);
+    k.metadata = m_cache.lookup(request.url, now);
     k.host = m_hosts.snapshot(hostKey);
     k.learnerBonus = m_learner.engineBonus(hostKey);
     std::vector<EngineStatus> engines;

@@ -108,7 +108,7 @@ private:
     bool m_http2 = false;
     bool m_http3 = false;
 
-    MetadataCache m_cache;
+    mutable MetadataCache m_cache; // a lookup counts hits and refreshes LRU order
     HostProfileBook m_hosts;
     EngineLearner m_learner;
     ConnectionTuner m_tuner;
