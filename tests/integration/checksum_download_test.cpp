@@ -45,6 +45,9 @@ protected:
     DownloadSnapshot download(const std::string& checksum, const std::string& path = "sum.bin",
                               int split = 4) {
         Config config = ConfigLoader::defaults();
+        config.performance.downloadSpeedLimit = 0; // full speed: limits have their own tests
+        config.queue.retries =
+            0; // failures show as Failed at once: queue retries have their own test
         config.download.directory = m_dir.path().toStdString();
         test::EngineRecorder recorder; // one per engine: ids start at 1 in each
         Engine engine(config, recorder, qtDigestFactory());

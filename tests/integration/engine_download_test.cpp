@@ -37,6 +37,9 @@ protected:
     void SetUp() override {
         ASSERT_TRUE(m_dir.isValid());
         m_config = ConfigLoader::defaults();
+        m_config.performance.downloadSpeedLimit = 0; // full speed: limits have their own tests
+        m_config.queue.retries =
+            0; // failures show as Failed at once: queue retries have their own test
         m_config.download.directory = m_dir.path().toStdString();
         m_config.retry.initialDelayMs = 20;
         m_config.retry.maxDelayMs = 200;
@@ -368,6 +371,8 @@ QString FtpDownloadTest::s_sha;
 TEST_F(FtpDownloadTest, DownloadsAndResumesOverFtp) {
     QTemporaryDir dir;
     Config config = ConfigLoader::defaults();
+    config.performance.downloadSpeedLimit = 0; // full speed: limits have their own tests
+    config.queue.retries = 0; // failures show as Failed at once: queue retries have their own test
     config.download.directory = dir.path().toStdString();
     EngineRecorder recorder;
     Engine engine(config, recorder);
@@ -404,6 +409,8 @@ TEST_F(FtpDownloadTest, DownloadsAndResumesOverFtp) {
 TEST_F(FtpDownloadTest, MissingFtpFileFailsAsNotFound) {
     QTemporaryDir dir;
     Config config = ConfigLoader::defaults();
+    config.performance.downloadSpeedLimit = 0; // full speed: limits have their own tests
+    config.queue.retries = 0; // failures show as Failed at once: queue retries have their own test
     EngineRecorder recorder;
     Engine engine(config, recorder);
     engine.start();

@@ -34,6 +34,9 @@ protected:
     void SetUp() override {
         ASSERT_TRUE(m_dir.isValid());
         m_config = ConfigLoader::defaults();
+        m_config.performance.downloadSpeedLimit = 0; // full speed: limits have their own tests
+        m_config.queue.retries =
+            0; // failures show as Failed at once: queue retries have their own test
         m_config.download.directory = m_dir.path().toStdString();
         m_config.ui.progressIntervalMs = 100;
     }

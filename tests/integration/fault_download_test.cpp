@@ -152,6 +152,9 @@ protected:
         ASSERT_TRUE(s_server->resetCounters());
         s_server->clearRequests();
         m_config = ConfigLoader::defaults();
+        m_config.performance.downloadSpeedLimit = 0; // full speed: limits have their own tests
+        m_config.queue.retries =
+            0; // failures show as Failed at once: queue retries have their own test
         m_config.download.directory = m_dir.path().toStdString();
         m_config.download.controlSaveIntervalMs = 200;
         m_config.retry.initialDelayMs = 20;

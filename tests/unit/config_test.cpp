@@ -57,6 +57,16 @@ void expectSameConfig(const Config& a, const Config& b) {
     EXPECT_EQ(a.network.proxy, b.network.proxy);
     EXPECT_EQ(a.network.checkCertificate, b.network.checkCertificate);
     EXPECT_EQ(a.network.caCertificate, b.network.caCertificate);
+    EXPECT_EQ(a.queue.maxDownloadsPerHost, b.queue.maxDownloadsPerHost);
+    EXPECT_EQ(a.queue.retries, b.queue.retries);
+    EXPECT_EQ(a.queue.retryDelaySeconds, b.queue.retryDelaySeconds);
+    EXPECT_EQ(a.queue.retryMaxDelaySeconds, b.queue.retryMaxDelaySeconds);
+    EXPECT_EQ(a.queue.timeWindows, b.queue.timeWindows);
+    EXPECT_EQ(a.queue.stopOutsideWindows, b.queue.stopOutsideWindows);
+    EXPECT_EQ(a.monitor.sampleIntervalMs, b.monitor.sampleIntervalMs);
+    EXPECT_EQ(a.monitor.dwellSamples, b.monitor.dwellSamples);
+    EXPECT_EQ(a.monitor.recoveryMarginPercent, b.monitor.recoveryMarginPercent);
+    EXPECT_EQ(a.monitor.freeSpaceFloorMb, b.monitor.freeSpaceFloorMb);
     EXPECT_EQ(a.ui.progressIntervalMs, b.ui.progressIntervalMs);
     EXPECT_EQ(a.logging.level, b.logging.level);
     EXPECT_EQ(a.logging.toFile, b.logging.toFile);
@@ -71,6 +81,8 @@ Config allChanged() {
     c.download = {"/tmp/dl dir/ünï", true, false};
     c.retry = {9, 250, 9000};
     c.network = {12, 4096, 90, 3, "Agent/1.0 \"q\"", "http://proxy:3128", false, "/etc/ca.pem"};
+    c.queue = {2, 7, 30, 900, "weekdays 09:00-17:00 at 512K", false};
+    c.monitor = {500, 5, 15, 1024};
     c.ui.progressIntervalMs = 1000;
     c.logging = {"debug", false, 50, 9};
     return c;
@@ -192,6 +204,38 @@ const std::vector<IntKey>& intKeys() {
          [](const Config& c) {
              return c.network.maxRedirects;
          }},
+        {"Queue.MaxDownloadsPerHost", 0, 1000,
+         [](const Config& c) {
+             return c.queue.maxDownloadsPerHost;
+         }},
+        {"Queue.Retries", 0, 100,
+         [](const Config& c) {
+             return c.queue.retries;
+         }},
+        {"Queue.RetryDelaySeconds", 1, 86400,
+         [](const Config& c) {
+             return c.queue.retryDelaySeconds;
+         }},
+        {"Queue.RetryMaxDelaySeconds", 1, 604800,
+         [](const Config& c) {
+             return c.queue.retryMaxDelaySeconds;
+         }},
+        {"Monitor.SampleIntervalMs", 100, 60000,
+         [](const Config& c) {
+             return c.monitor.sampleIntervalMs;
+         }},
+        {"Monitor.DwellSamples", 1, 60,
+         [](const Config& c) {
+             return c.monitor.dwellSamples;
+         }},
+        {"Monitor.RecoveryMarginPercent", 1, 50,
+         [](const Config& c) {
+             return c.monitor.recoveryMarginPercent;
+         }},
+        {"Monitor.FreeSpaceFloorMB", 0, 1048576,
+         [](const Config& c) {
+             return c.monitor.freeSpaceFloorMb;
+         }},
         {"Interface.ProgressIntervalMs", 100, 5000,
          [](const Config& c) {
              return c.ui.progressIntervalMs;
@@ -229,6 +273,10 @@ const std::vector<BoolKey> kBoolKeys{
      [](const Config& c) {
          return c.network.checkCertificate;
      }},
+    {"Queue.StopOutsideWindows",
+     [](const Config& c) {
+         return c.queue.stopOutsideWindows;
+     }},
     {"Logging.File",
      [](const Config& c) {
          return c.logging.toFile;
@@ -251,6 +299,10 @@ const std::vector<StringKey> kStringKeys{
     {"Network.Proxy",
      [](const Config& c) {
          return c.network.proxy;
+     }},
+    {"Queue.TimeWindows",
+     [](const Config& c) {
+         return c.queue.timeWindows;
      }},
     {"Network.CACertificate",
      [](const Config& c) {
@@ -410,7 +462,10 @@ TEST(ConfigApply, BooleanAndStringKeys) {
     }
     for (const StringKey& key : kStringKeys) {
         SCOPED_TRACE(key.path);
-        const std::string value = key.path == std::string("Logging.Level") ? "trace" : "a/ü \"b\"";
+        const std::string path = key.path;
+        const std::string value = path == "Logging.Level"       ? "trace"
+                                  : path == "Queue.TimeWindows" ? "sat,sun 01:00-07:00"
+                                                                : "a/ü \"b\"";
         EXPECT_EQ(key.get(ConfigLoader::apply(Config{}, jsonAt(key.path, value), "f")), value);
         expectContains(applyError(jsonAt(key.path, 5), "s.json"),
                        {"s.json: ", key.path, "must be", "got 5"});
@@ -531,7 +586,7 @@ TEST(ConfigToJson, RoundTripsEveryKey) {
         ++leaves;
     }
     EXPECT_EQ(json.flatten().size(), leaves); // nothing beyond the documented keys
-    EXPECT_EQ(leaves, 31U);
+    EXPECT_EQ(leaves, 41U);
     EXPECT_NE(text.find("\n  \"PerformanceSettings\": {\n    \"MaxConcurrentDownloads\": 17"),
               std::string::npos)
         << text;
@@ -592,3 +647,12 @@ TEST_F(ConfigTest, DeeplyNestedValueFailsCleanly) {
 }
 
 } // namespace
+
+TEST(ConfigQueue, ABadTimeWindowIsRefusedNamingTheKeyAndTheWindow) {
+    const std::string error =
+        applyError(R"({"Queue": {"TimeWindows": "01:00-07:00; weekdays 25:00-17:00"}})");
+    expectContains(error, {"test.json", "Queue.TimeWindows", "25:00"});
+    const Config ok = ConfigLoader::apply(
+        Config{}, R"({"Queue": {"TimeWindows": "weekdays 09:00-17:00 at 512K"}})", "ok.json");
+    EXPECT_EQ(ok.queue.timeWindows, "weekdays 09:00-17:00 at 512K");
+}

@@ -1,6 +1,8 @@
 // ConfigLoader: one schema table drives parsing, validation, defaults checking and toJson().
 #include "core/config/Config.h"
 
+#include "core/schedule/TimeWindow.h"
+
 #include "DefaultConfig.h"
 
 #include <nlohmann/json.hpp>
@@ -61,12 +63,16 @@ using Perf = PerformanceSettings;
 using Dl = DownloadSettings;
 using Rt = RetrySettings;
 using Net = NetworkSettings;
+using Qu = QueueSettings;
+using Mon = MonitorSettings;
 using Ui = InterfaceSettings;
 using Log = LoggingSettings;
 constexpr auto P = &Config::performance;
 constexpr auto D = &Config::download;
 constexpr auto R = &Config::retry;
 constexpr auto N = &Config::network;
+constexpr auto Q = &Config::queue;
+constexpr auto M = &Config::monitor;
 constexpr auto I = &Config::ui;
 constexpr auto L = &Config::logging;
 
@@ -101,6 +107,16 @@ constexpr std::array kFields{
     field<N, &Net::proxy>("Network.Proxy"),
     field<N, &Net::checkCertificate>("Network.CheckCertificate"),
     field<N, &Net::caCertificate>("Network.CACertificate"),
+    field<Q, &Qu::maxDownloadsPerHost>("Queue.MaxDownloadsPerHost", 0, 1000),
+    field<Q, &Qu::retries>("Queue.Retries", 0, 100),
+    field<Q, &Qu::retryDelaySeconds>("Queue.RetryDelaySeconds", 1, 86400),
+    field<Q, &Qu::retryMaxDelaySeconds>("Queue.RetryMaxDelaySeconds", 1, 604800),
+    field<Q, &Qu::timeWindows>("Queue.TimeWindows"),
+    field<Q, &Qu::stopOutsideWindows>("Queue.StopOutsideWindows"),
+    field<M, &Mon::sampleIntervalMs>("Monitor.SampleIntervalMs", 100, 60000),
+    field<M, &Mon::dwellSamples>("Monitor.DwellSamples", 1, 60),
+    field<M, &Mon::recoveryMarginPercent>("Monitor.RecoveryMarginPercent", 1, 50),
+    field<M, &Mon::freeSpaceFloorMb>("Monitor.FreeSpaceFloorMB", 0, 1048576),
     field<I, &Ui::progressIntervalMs>("Interface.ProgressIntervalMs", 100, 5000),
     field<L, &Log::level>("Logging.Level", kNoLimit, kNoLimit, kLogLevels),
     field<L, &Log::toFile>("Logging.File"),
@@ -355,6 +371,13 @@ Config ConfigLoader::defaults() {
 Config ConfigLoader::apply(const Config& base, const std::string& jsonText,
                            const std::string& origin, std::vector<std::string>* warnings) {
     Applier applied = applyAll(base, jsonText, origin);
+    // A value with its own grammar: checked here so a bad window is refused when loaded, with
+    // the file and key, not discovered when the scheduler first reads it.
+    try {
+        (void)WindowSchedule::parse(applied.config.queue.timeWindows);
+    } catch (const TimeWindowError& e) {
+        throw ConfigError(origin + ": Queue.TimeWindows: " + e.what());
+    }
     if (warnings != nullptr) {
         warnings->insert(warnings->end(), applied.warnings.begin(), applied.warnings.end());
     }

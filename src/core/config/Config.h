@@ -47,6 +47,25 @@ struct NetworkSettings {
     std::string caCertificate;      // Network.CACertificate (PEM file), empty = system store
 };
 
+struct QueueSettings {
+    int maxDownloadsPerHost = 0; // Queue.MaxDownloadsPerHost (0..1000): at once per server, 0 = any
+    int retries = 2;             // Queue.Retries (0..100): whole-download retries after a
+                                 // transient failure (after Retry.MaxTries inside it)
+    int retryDelaySeconds = 60;  // Queue.RetryDelaySeconds (1..86400): first wait, doubling
+    int retryMaxDelaySeconds = 3600; // Queue.RetryMaxDelaySeconds (1..604800)
+    std::string timeWindows;         // Queue.TimeWindows: "01:00-07:00; weekdays 09:00-17:00
+                                     // at 512K"; empty = any time
+    bool stopOutsideWindows = true;  // Queue.StopOutsideWindows: pause running ones too
+};
+
+struct MonitorSettings {
+    int sampleIntervalMs = 1000;    // Monitor.SampleIntervalMs (100..60000)
+    int dwellSamples = 3;           // Monitor.DwellSamples (1..60): samples in a row before acting
+    int recoveryMarginPercent = 10; // Monitor.RecoveryMarginPercent (1..50): restore below
+                                    // threshold - margin
+    int freeSpaceFloorMb = 256;     // Monitor.FreeSpaceFloorMB (0..1048576): pause below, 0 = off
+};
+
 struct InterfaceSettings {
     int progressIntervalMs = 200; // Interface.ProgressIntervalMs (100..5000): snapshot cadence
 };
@@ -63,6 +82,8 @@ struct Config {
     DownloadSettings download;
     RetrySettings retry;
     NetworkSettings network;
+    QueueSettings queue;
+    MonitorSettings monitor;
     InterfaceSettings ui;
     LoggingSettings logging;
 };

@@ -50,7 +50,11 @@ struct Connection {
     SpeedMeter speed{std::chrono::milliseconds(5000)};
     Clock::time_point startedAt{};
     Clock::time_point firstByteAt{};
-    Clock::time_point slowSince{}; // when it fell far behind its peers; {} = it has not
+    Clock::time_point slowSince{};  // when it fell far behind its peers; {} = it has not
+    Clock::time_point lastDataAt{}; // last body bytes (for the idle check under a limit)
+    bool limiterPaused = false;     // returned CURL_WRITEFUNC_PAUSE: waiting for tokens
+    Clock::time_point resumeAt{};   // when to ask the limiter again
+    bool curlLowSpeed = false;      // libcurl's low-speed abort is set on this handle
 
     ~Connection() {
         if (easy != nullptr) {

@@ -105,3 +105,86 @@ const char* describe(ErrorCode code) {
 }
 
 } // namespace maria2
+
+namespace maria2 {
+
+bool isTransient(ErrorCode code) {
+    switch (code) {
+    case ErrorCode::Timeout:
+    case ErrorCode::TooSlow:
+    case ErrorCode::Network:
+    case ErrorCode::Unfinished:
+    case ErrorCode::NameResolution:
+    case ErrorCode::ServerOverloaded:
+    case ErrorCode::BadHttpResponse:
+        return true;
+    default:
+        return false;
+    }
+}
+
+const char* toString(Bottleneck bottleneck) {
+    switch (bottleneck) {
+    case Bottleneck::None:
+        return "none";
+    case Bottleneck::Network:
+        return "network";
+    case Bottleneck::ServerCap:
+        return "server-cap";
+    case Bottleneck::SpeedLimit:
+        return "speed-limit";
+    case Bottleneck::DownloadLimit:
+        return "download-limit";
+    case Bottleneck::ThrottledCpu:
+        return "throttled-cpu";
+    case Bottleneck::ThrottledMemory:
+        return "throttled-memory";
+    case Bottleneck::DiskBound:
+        return "disk-bound";
+    case Bottleneck::DiskFull:
+        return "disk-full";
+    case Bottleneck::WaitingSlot:
+        return "waiting-slot";
+    case Bottleneck::WaitingHost:
+        return "waiting-host";
+    case Bottleneck::WaitingWindow:
+        return "waiting-window";
+    case Bottleneck::WaitingRetry:
+        return "waiting-retry";
+    }
+    return "none";
+}
+
+const char* describe(Bottleneck bottleneck) {
+    switch (bottleneck) {
+    case Bottleneck::None:
+        return "";
+    case Bottleneck::Network:
+        return "network-bound";
+    case Bottleneck::ServerCap:
+        return "server caps each connection";
+    case Bottleneck::SpeedLimit:
+        return "speed limit";
+    case Bottleneck::DownloadLimit:
+        return "this download's speed limit";
+    case Bottleneck::ThrottledCpu:
+        return "throttled: CPU busy";
+    case Bottleneck::ThrottledMemory:
+        return "throttled: memory low";
+    case Bottleneck::DiskBound:
+        return "disk-bound";
+    case Bottleneck::DiskFull:
+        return "paused: disk almost full";
+    case Bottleneck::WaitingSlot:
+        return "waiting for a slot";
+    case Bottleneck::WaitingHost:
+        return "waiting: too many from this server";
+    case Bottleneck::WaitingWindow:
+        return "waiting for the time window";
+    case Bottleneck::WaitingRetry:
+        return "waiting to retry";
+    }
+    return "";
+}
+
+} // namespace maria2

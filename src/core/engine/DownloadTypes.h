@@ -64,6 +64,28 @@ enum class ErrorCode : int {
 };
 
 const char* describe(ErrorCode code); // short English phrase, e.g. "resource not found"
+// Worth trying the whole download again later (network, timeouts, overloaded servers), as
+// opposed to failures that another try cannot fix (not found, disk full, bad checksum).
+bool isTransient(ErrorCode code);
+
+// "Why is it slow?": what holds a download back right now. One value, the most specific known.
+enum class Bottleneck {
+    None,            // not running and not waiting (finished, paused, failed)
+    Network,         // nothing of ours limits it: the path to the server does
+    ServerCap,       // the server caps each connection and we use as many as it tolerates
+    SpeedLimit,      // the global speed limit (user's, a time window's or the governor's)
+    DownloadLimit,   // this download's own speed limit
+    ThrottledCpu,    // the governor cut back: CPU above its threshold
+    ThrottledMemory, // the governor cut back: memory above its threshold
+    DiskBound,       // writing to disk takes most of the time
+    DiskFull,        // paused: its volume is below the free-space floor
+    WaitingSlot,     // queued: MaxConcurrentDownloads are running
+    WaitingHost,     // queued: its host's limit on simultaneous downloads is reached
+    WaitingWindow,   // queued: outside the time windows
+    WaitingRetry,    // queued or retrying: the next attempt is due later
+};
+const char* toString(Bottleneck bottleneck); // stable token: "speed-limit", "network"
+const char* describe(Bottleneck bottleneck); // for people: "speed limit", "waiting for a slot"
 
 struct DownloadRequest {
     std::string url;
@@ -85,6 +107,11 @@ struct DownloadRequest {
     // "sha-256=HEX" (also md5, sha-1, sha-512); "auto" = a NAME.sha256 or SHA256SUMS published
     // beside the URL, when there is one; empty = none
     std::string checksum;
+    std::int64_t maxSpeed = 0; // --max-download-limit: B/s for this download, 0 = only global
+    // Set by the router from the host's measured latency and speed (0 = the config's values):
+    int connectTimeoutSeconds = 0;
+    std::int64_t lowSpeedLimitBytes = 0;
+    int lowSpeedTimeSeconds = 0;
 };
 
 // A value copy of one download's state, safe to hand to any thread.
@@ -109,6 +136,11 @@ struct DownloadSnapshot {
     int pushbacks = 0;          // this run: 429/503 answers and connections reset mid-transfer
     std::string engine;         // the engine of the pool it runs on
     std::string route;          // the router's decision, e.g. "segmented 0.82 [multiplex 0.41]"
+    Bottleneck bottleneck = Bottleneck::None;
+    std::int64_t maxSpeed = 0;      // this download's own limit, B/s (0 = none)
+    std::int64_t receivedBytes = 0; // body bytes received this run, kept or not (efficiency)
+    std::int64_t keptBytes = 0;     // of those, written to the file
+    int replans = 0;                // times it was re-planned after its speed degraded
 };
 
 } // namespace maria2

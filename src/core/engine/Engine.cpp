@@ -1,5 +1,7 @@
 #include "core/engine/Engine.h"
 
+#include "core/hosts/HostProfile.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -25,6 +27,18 @@ bool differs(const DownloadSnapshot& a, const DownloadSnapshot& b) {
 
 } // namespace
 
+SchedulerSettings schedulerSettingsFor(const Config& config) {
+    SchedulerSettings s;
+    s.maxConcurrentDownloads = config.performance.maxConcurrentDownloads;
+    s.maxPerHost = config.queue.maxDownloadsPerHost;
+    s.maxRetries = config.queue.retries;
+    s.retryInitialDelay = std::chrono::seconds(config.queue.retryDelaySeconds);
+    s.retryMaxDelay = std::chrono::seconds(
+        std::max(config.queue.retryDelaySeconds, config.queue.retryMaxDelaySeconds));
+    s.stopOutsideWindows = config.queue.stopOutsideWindows;
+    return s;
+}
+
 Engine::Engine(const Config& config, EngineListener& listener, DigestFactory digests,
                EngineProfile profile, EngineLinks links)
     : m_config(config)
@@ -32,10 +46,16 @@ Engine::Engine(const Config& config, EngineListener& listener, DigestFactory dig
     , m_listener(listener)
     , m_digests(std::move(digests))
     , m_ids(links.ids != nullptr ? links.ids : &m_ownIds)
-    , m_ownSlots(links.slotGate != nullptr
-                     ? nullptr
-                     : std::make_unique<SlotGate>(config.performance.maxConcurrentDownloads))
-    , m_slots(links.slotGate != nullptr ? links.slotGate : m_ownSlots.get())
+    , m_ownGate(links.gate != nullptr ? nullptr
+                                      : std::make_unique<QueueGate>(schedulerSettingsFor(config)))
+    , m_gate(links.gate != nullptr ? links.gate : m_ownGate.get())
+    , m_ownLimiter(links.limiter != nullptr
+                       ? nullptr
+                       : std::make_unique<SpeedLimiter>(config.performance.downloadSpeedLimit,
+                                                        SpeedLimiter::Clock::now()))
+    , m_limiter(links.limiter != nullptr ? links.limiter : m_ownLimiter.get())
+    , m_ownTraffic(links.traffic != nullptr ? nullptr : std::make_unique<TrafficCounters>())
+    , m_traffic(links.traffic != nullptr ? links.traffic : m_ownTraffic.get())
     , m_progressInterval(config.ui.progressIntervalMs) {
     globalInitOnce();
     m_multi = curl_multi_init();
@@ -48,7 +68,7 @@ Engine::Engine(const Config& config, EngineListener& listener, DigestFactory dig
         curl_multi_setopt(m_multi, CURLMOPT_MAX_HOST_CONNECTIONS, m_profile.maxHostConnections);
     }
     // A slot freed by another engine of the pool may let a download queued here start.
-    m_slots->addWaker([multi = m_multi] { curl_multi_wakeup(multi); });
+    m_gateIndex = m_gate->addEngine([multi = m_multi] { curl_multi_wakeup(multi); });
 }
 
 Engine::~Engine() {
@@ -119,6 +139,15 @@ void Engine::setMaxConcurrentDownloads(int n) {
 void Engine::setConnections(DownloadId id, int n) {
     post({Command::Kind::SetConnections, id, {}, false, n});
 }
+void Engine::setSpeedLimit(DownloadId id, std::int64_t bytesPerSecond) {
+    post({Command::Kind::SetSpeedLimit, id, {}, false, 0, {}, {}, bytesPerSecond});
+}
+void Engine::limitsChanged() {
+    post({Command::Kind::LimitsChanged});
+}
+void Engine::requeue(DownloadId id) {
+    post({Command::Kind::Requeue, id});
+}
 void Engine::changeUrl(DownloadId id, const std::string& url) {
     post({Command::Kind::ChangeUrl, id, {}, false, 0, url});
 }
@@ -173,17 +202,31 @@ void Engine::apply(Command& c) {
     using Kind = Command::Kind;
     if (c.kind == Kind::Add) {
         const bool paused = c.request.startPaused;
-        JobHost& host = *this; // private base: convert here, where it is accessible
-        auto job = std::make_unique<Job>(c.id, std::move(c.request), m_config, host);
+        const std::string host = hostKeyFromUrl(c.request.url).value_or(std::string());
+        if (c.request.maxSpeed > 0) {
+            m_limiter->setDownloadRate(c.id, c.request.maxSpeed, Job::Clock::now());
+        }
+        JobHost& jobHost = *this; // private base: convert here, where it is accessible
+        auto job = std::make_unique<Job>(c.id, std::move(c.request), m_config, jobHost);
         Job& ref = *job;
         m_jobs.emplace(c.id, std::move(job));
         if (paused) {
+            m_gate->addPaused(c.id, host, m_gateIndex);
             ref.setState(DownloadState::Paused);
+        } else {
+            m_gate->enqueue(c.id, host, m_gateIndex, false);
         }
         return;
     }
     if (c.kind == Kind::SetMaxConcurrent) {
-        m_slots->setMax(c.value);
+        m_gate->setMax(c.value);
+        return;
+    }
+    if (c.kind == Kind::LimitsChanged) {
+        const auto now = Job::Clock::now();
+        for (auto& [id, job] : m_jobs) {
+            job->wakeLimited(now);
+        }
         return;
     }
     if (c.kind == Kind::Verified) {
@@ -209,12 +252,34 @@ void Engine::apply(Command& c) {
         if (!isFinal(job.state()) && job.state() != DownloadState::Paused) {
             job.interrupt();
             job.setState(DownloadState::Paused);
+            m_retryAt.erase(c.id);
+            if (m_holdingSlot.erase(c.id) > 0) {
+                m_gate->stopped(c.id, QueueGate::Stop::Paused, Job::Clock::now());
+            } else {
+                m_gate->pause(c.id);
+            }
         }
         break;
     case Kind::Resume:
         // Failed and attention states may be resumed too: a person's "try again".
         if (job.state() == DownloadState::Paused || job.state() == DownloadState::Failed ||
-            needsAttention(job.state())) {
+            needsAttention(job.state()) ||
+            (job.state() == DownloadState::Queued && m_retryAt.count(c.id) > 0)) {
+            m_retryAt.erase(c.id);
+            m_gate->enqueue(c.id, hostKeyFromUrl(job.request().url).value_or(std::string()),
+                            m_gateIndex, true);
+            job.setState(DownloadState::Queued);
+        }
+        break;
+    case Kind::Requeue:
+        if (m_holdingSlot.erase(c.id) > 0) {
+            m_gate->stopped(c.id, QueueGate::Stop::Requeued, Job::Clock::now());
+        }
+        if (isBusy(job.state())) {
+            spdlog::info("[#{}] put back in the queue (over the limits, or outside the time "
+                         "windows)",
+                         c.id);
+            job.interrupt();
             job.setState(DownloadState::Queued);
         }
         break;
@@ -224,6 +289,11 @@ void Engine::apply(Command& c) {
     case Kind::SetConnections:
         job.setConnectionLimit(c.value);
         break;
+    case Kind::SetSpeedLimit:
+        job.setSpeedLimit(c.amount);
+        m_limiter->setDownloadRate(c.id, c.amount, Job::Clock::now());
+        job.wakeLimited(Job::Clock::now());
+        break;
     case Kind::Remove:
         job.interrupt();
         if (c.flag) {
@@ -232,6 +302,10 @@ void Engine::apply(Command& c) {
         job.releaseName();
         job.setState(DownloadState::Removed);
         m_lastPublished.erase(c.id);
+        m_holdingSlot.erase(c.id);
+        m_retryAt.erase(c.id);
+        m_gate->forget(c.id);
+        m_limiter->remove(c.id);
         m_jobs.erase(it);
         break;
     default:
@@ -240,28 +314,67 @@ void Engine::apply(Command& c) {
 }
 
 void Engine::releaseSlots() {
+    const auto now = Job::Clock::now();
     for (auto it = m_holdingSlot.begin(); it != m_holdingSlot.end();) {
-        const auto job = m_jobs.find(*it);
-        if (job == m_jobs.end() || !isBusy(job->second->state())) {
-            m_slots->release();
-            it = m_holdingSlot.erase(it);
-        } else {
+        const DownloadId id = *it;
+        const auto found = m_jobs.find(id);
+        if (found != m_jobs.end() && isBusy(found->second->state())) {
             ++it;
+            continue;
+        }
+        it = m_holdingSlot.erase(it);
+        if (found == m_jobs.end()) {
+            m_gate->forget(id);
+            continue;
+        }
+        Job& job = *found->second;
+        const DownloadState state = job.state();
+        QueueGate::Stop how = QueueGate::Stop::Paused;
+        if (state == DownloadState::Completed) {
+            how = QueueGate::Stop::Finished;
+            m_limiter->remove(id);
+        } else if (state == DownloadState::Failed) {
+            const ErrorCode code = job.snapshot(now).error;
+            how = isTransient(code) ? QueueGate::Stop::Failed : QueueGate::Stop::FailedHard;
+        } else if (state == DownloadState::Queued) {
+            how = QueueGate::Stop::Requeued;
+        }
+        const FailureOutcome outcome = m_gate->stopped(id, how, now);
+        if (how == QueueGate::Stop::Failed && outcome.willRetry) {
+            // Tried Retry.MaxTries times already; the whole download is tried again later
+            // (Queue.Retries), its bytes kept. The snapshot keeps the error and says when.
+            spdlog::info(
+                "[#{}] failed ({}); queue retry {} in {} s", id, job.snapshot(now).errorMessage,
+                outcome.failures,
+                std::chrono::duration_cast<std::chrono::seconds>(outcome.retryAt - now).count());
+            m_retryAt[id] = outcome.retryAt;
+            job.setState(DownloadState::Queued);
         }
     }
 }
 
 void Engine::startWaiting() {
     releaseSlots();
-    for (auto& [id, job] : m_jobs) {
-        if (job->state() != DownloadState::Queued) {
+    const auto now = Job::Clock::now();
+    bool retryDue = false;
+    for (const auto& [id, at] : m_retryAt) {
+        retryDue = retryDue || at <= now;
+    }
+    const std::uint64_t generation = m_gate->generation();
+    if (generation == m_claimedGeneration && !retryDue) {
+        return; // nothing changed that could let a download start
+    }
+    m_claimedGeneration = generation;
+    for (const DownloadId id : m_gate->claim(m_gateIndex, now)) {
+        const auto it = m_jobs.find(id);
+        if (it == m_jobs.end() || it->second->state() != DownloadState::Queued) {
+            // Paused or removed since it was queued: give the slot back.
+            m_gate->stopped(id, QueueGate::Stop::Paused, now);
             continue;
         }
-        if (!m_slots->tryAcquire()) {
-            break;
-        }
+        m_retryAt.erase(id);
         m_holdingSlot.insert(id);
-        job->start();
+        it->second->start();
     }
     releaseSlots(); // a start that failed at once gives its slot back now
 }
@@ -292,6 +405,7 @@ void Engine::publishProgress(Job::Clock::time_point now) {
         }
         job->sampleSpeed(now);
         DownloadSnapshot snap = job->snapshot(now);
+        annotate(snap, now);
         auto& last = m_lastPublished[id];
         if (last.id == 0 || differs(last, snap)) {
             last = snap;
@@ -300,6 +414,34 @@ void Engine::publishProgress(Job::Clock::time_point now) {
     }
     if (!batch.empty()) {
         m_listener.onProgress(batch);
+    }
+}
+
+void Engine::annotate(DownloadSnapshot& s, Job::Clock::time_point now) const {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    if (s.state != DownloadState::Queued) {
+        return;
+    }
+    if (const auto retry = m_retryAt.find(s.id); retry != m_retryAt.end()) {
+        s.nextRetryInMs =
+            std::max<std::int64_t>(0, duration_cast<milliseconds>(retry->second - now).count());
+    }
+    switch (m_gate->waitReason(s.id, now)) {
+    case QueueWait::Retry:
+        s.bottleneck = Bottleneck::WaitingRetry;
+        break;
+    case QueueWait::Window:
+        s.bottleneck = Bottleneck::WaitingWindow;
+        break;
+    case QueueWait::Host:
+        s.bottleneck = Bottleneck::WaitingHost;
+        break;
+    case QueueWait::Slot:
+        s.bottleneck = Bottleneck::WaitingSlot;
+        break;
+    case QueueWait::None:
+        break;
     }
 }
 
@@ -317,13 +459,19 @@ long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
                 std::max<long>(0, duration_cast<milliseconds>(job->nextRetryAt() - now).count()));
         } else if (isBusy(s)) {
             moving = true;
-            // jobs tick: connections, stalls, flushes, the end of the first connection's probe
+            // jobs tick: connections, stalls, flushes, the end of the first connection's probe,
+            // transfers paused for tokens
             timeout = std::min<long>(
                 timeout,
                 std::max<long>(0, duration_cast<milliseconds>(job->nextTickAt() - now).count()));
-        } else if (s == DownloadState::Queued && m_slots->busy() < m_slots->max()) {
-            return 0;
         }
+    }
+    for (const auto& [id, at] : m_retryAt) {
+        timeout = std::min<long>(timeout,
+                                 std::max<long>(0, duration_cast<milliseconds>(at - now).count()));
+    }
+    if (m_gate->generation() != m_claimedGeneration) {
+        return 0; // the queue moved since the last claim
     }
     if (moving) {
         timeout = std::min<long>(
@@ -391,9 +539,16 @@ std::unique_ptr<Digest> Engine::makeDigest(const std::string& algorithm) {
 }
 
 void Engine::jobStateChanged(Job& job) {
-    const DownloadSnapshot snap = job.snapshot(Job::Clock::now());
+    const auto now = Job::Clock::now();
+    DownloadSnapshot snap = job.snapshot(now);
+    annotate(snap, now);
     m_lastPublished[job.id()] = snap;
     m_listener.onStateChanged(snap);
+}
+
+void Engine::countTraffic(std::uint64_t received, std::uint64_t kept) {
+    m_traffic->received.fetch_add(received, std::memory_order_relaxed);
+    m_traffic->kept.fetch_add(kept, std::memory_order_relaxed);
 }
 
 } // namespace maria2

@@ -7,10 +7,11 @@
 #include "core/engine/DownloadTypes.h"
 #include "core/engine/EngineProfile.h"
 #include "core/engine/Job.h"
-#include "core/engine/SlotGate.h"
 #include "core/engine/TransferReport.h"
 #include "core/engine/Verification.h"
 #include "core/integrity/Checksum.h"
+#include "core/limit/SpeedLimiter.h"
+#include "core/schedule/QueueGate.h"
 
 #include <curl/curl.h>
 
@@ -26,6 +27,9 @@
 
 namespace maria2 {
 
+// The queue settings of a config (downloads at once, per host, queue-level retries).
+SchedulerSettings schedulerSettingsFor(const Config& config);
+
 class EngineListener {
 public:
     virtual ~EngineListener() = default;
@@ -39,11 +43,20 @@ public:
     virtual void onTransferReport(const TransferReport& /*report*/) {}
 };
 
-// Links between the engines of one pool: download ids unique across them, and the shared
-// limit on downloads running at once. An engine alone makes its own.
+// Body bytes received by the engines, and of those the ones kept in a file (lock-free).
+struct TrafficCounters {
+    std::atomic<std::uint64_t> received{0};
+    std::atomic<std::uint64_t> kept{0};
+};
+
+// Links between the engines of one pool: download ids unique across them, the shared queue
+// (order, downloads at once, per host, retries), the shared speed limits and traffic counters.
+// An engine alone makes its own from the config.
 struct EngineLinks {
     std::atomic<DownloadId>* ids = nullptr;
-    SlotGate* slotGate = nullptr;
+    QueueGate* gate = nullptr;
+    SpeedLimiter* limiter = nullptr;
+    TrafficCounters* traffic = nullptr;
 };
 
 class Engine final : private JobHost {
@@ -76,6 +89,15 @@ public:
     void changeUrl(DownloadId id, const std::string& url);
     // The pool's connection tuner: at most n connections for this download from now on.
     void setConnections(DownloadId id, int n);
+    // This download's own speed limit (0 = none), at once.
+    void setSpeedLimit(DownloadId id, std::int64_t bytesPerSecond);
+    // A limit changed: transfers paused for tokens ask again now instead of at their retry time.
+    void limitsChanged();
+    // The scheduler put a running download back in the queue (over a lowered limit, or the
+    // time windows closed): its transfer stops, bytes kept, and it waits in its place.
+    void requeue(DownloadId id);
+    // The queue gate in use (its own when not linked).
+    QueueGate& gate() { return *m_gate; }
 
 private:
     struct Command {
@@ -89,6 +111,9 @@ private:
             SetMaxConcurrent,
             ChangeUrl,
             SetConnections,
+            SetSpeedLimit,
+            LimitsChanged,
+            Requeue,
             Verified,
         };
         Kind kind;
@@ -98,6 +123,7 @@ private:
         int value = 0;
         std::string text{};
         VerifyOutcome verdict{}; // Verified
+        std::int64_t amount = 0; // SetSpeedLimit
     };
 
     void post(Command command);
@@ -110,6 +136,7 @@ private:
     long pollTimeoutMs(Job::Clock::time_point now) const;
     void interruptAll();
     void releaseSlots(); // gives back the slots of downloads no longer busy
+    void annotate(DownloadSnapshot& snapshot, Job::Clock::time_point now) const;
 
     // JobHost
     bool isPathReserved(const std::filesystem::path& path) const override;
@@ -122,6 +149,8 @@ private:
     void metadataSeen(const ResponseMetadata& metadata) override;
     void transferEnded(TransferReport report) override;
     std::unique_ptr<Digest> makeDigest(const std::string& algorithm) override;
+    SpeedLimiter* limiter() override { return m_limiter; }
+    void countTraffic(std::uint64_t received, std::uint64_t kept) override;
 
     Config m_config;
     EngineProfile m_profile;
@@ -132,8 +161,13 @@ private:
     std::vector<std::thread> m_verifiers; // joined in stop()
     std::atomic<DownloadId> m_ownIds{1};
     std::atomic<DownloadId>* m_ids;
-    std::unique_ptr<SlotGate> m_ownSlots;
-    SlotGate* m_slots;
+    std::unique_ptr<QueueGate> m_ownGate;
+    QueueGate* m_gate;
+    int m_gateIndex = 0;
+    std::unique_ptr<SpeedLimiter> m_ownLimiter;
+    SpeedLimiter* m_limiter;
+    std::unique_ptr<TrafficCounters> m_ownTraffic;
+    TrafficCounters* m_traffic;
     std::atomic<int> m_load{0};
 
     std::mutex m_mutex; // guards m_commands and m_stopRequested
@@ -144,7 +178,9 @@ private:
     std::map<DownloadId, std::unique_ptr<Job>> m_jobs; // ordered by id = queue order
     std::map<std::filesystem::path, DownloadId> m_reserved;
     std::map<DownloadId, DownloadSnapshot> m_lastPublished;
-    std::set<DownloadId> m_holdingSlot; // started here and holding a slot of m_slots
+    std::set<DownloadId> m_holdingSlot;    // started here and holding a slot of m_gate
+    std::uint64_t m_claimedGeneration = 0; // the gate's generation at the last claim
+    std::map<DownloadId, Job::Clock::time_point> m_retryAt; // queue-level retries pending here
     std::chrono::milliseconds m_progressInterval;
     Job::Clock::time_point m_nextPublish{};
 };

@@ -86,6 +86,12 @@ void Job::start() {
     m_pushbacks = 0;
     m_resets = 0;
     m_metadataSent = false;
+    m_wireBytes = 0;
+    m_limitedAt = {};
+    m_limitedRun = false;
+    m_diskBusy = 0;
+    m_degradation.reset();
+    m_nextDegradationSample = {};
     m_error = ErrorCode::Ok;
     m_errorMessage.clear();
     m_blockNewConnections = false;
@@ -216,6 +222,7 @@ void Job::tick(Clock::time_point now) {
     if (!isActive(m_state)) {
         return;
     }
+    resumeLimited(now);
     // A racer that lost, or a connection whose range someone else finished: close it.
     for (std::size_t i = 0; i < m_connections.size();) {
         Connection* c = m_connections[i].get();
@@ -229,10 +236,18 @@ void Job::tick(Clock::time_point now) {
         complete();
         return;
     }
-    closeSlowConnections(now);
+    const bool limited =
+        bottleneck(now) == Bottleneck::SpeedLimit || bottleneck(now) == Bottleneck::DownloadLimit;
+    if (!limited) {
+        // Under a limit, the limiter decides who is slow: closing "slow" connections would
+        // only churn ranges.
+        closeSlowConnections(now);
+    }
+    checkIdleConnections(now);
+    watchDegradation(now);
     openMoreConnections(now);
     const std::int64_t done = doneBytes();
-    if (done != m_lastProgressBytes) {
+    if (done != m_lastProgressBytes || limited) {
         m_lastProgressBytes = done;
         m_lastProgressAt = now;
         if (m_state == DownloadState::Stalled) {
@@ -420,6 +435,7 @@ void Job::reportEnd(bool ok) {
     r.lastHttpStatus = m_lastStatus;
     r.throttled = m_throttled;
     r.resets = m_resets;
+    r.limited = m_limitedRun;
     m_host.transferEnded(std::move(r));
 }
 
@@ -528,6 +544,13 @@ void Job::releaseName() {
 
 void Job::sampleSpeed(Clock::time_point now) {
     m_speed.sample(now, doneBytes());
+    if (m_lastBusySample != Clock::time_point{} && now > m_lastBusySample) {
+        const double share = std::chrono::duration<double>(m_writeTime - m_lastWriteTime).count() /
+                             std::chrono::duration<double>(now - m_lastBusySample).count();
+        m_diskBusy = 0.7 * m_diskBusy + 0.3 * std::min(1.0, share);
+    }
+    m_lastBusySample = now;
+    m_lastWriteTime = m_writeTime;
     for (auto& c : m_connections) {
         c->speed.sample(now, c->bytes);
     }
@@ -559,6 +582,11 @@ DownloadSnapshot Job::snapshot(Clock::time_point now) const {
     s.checksum = m_request.checksum;
     s.engine = m_host.profile().name;
     s.pushbacks = m_resets + m_pushbacks;
+    s.bottleneck = bottleneck(now);
+    s.maxSpeed = m_request.maxSpeed;
+    s.receivedBytes = m_totalWire;
+    s.keptBytes = m_totalKept;
+    s.replans = m_replans;
     return s;
 }
 

@@ -2,6 +2,7 @@
 // One download as the engine runs it: its connections (one easy handle each, on planned byte
 // ranges), the part file and its control file, the naming decision, response validation, retries
 // and the checksum. Lives on its engine's thread only; nothing else touches it.
+#include "core/adapt/DegradationDetector.h"
 #include "core/config/Config.h"
 #include "core/engine/Connection.h"
 #include "core/engine/DownloadTypes.h"
@@ -10,6 +11,7 @@
 #include "core/engine/Verification.h"
 #include "core/integrity/Checksum.h"
 #include "core/io/PartFile.h"
+#include "core/limit/SpeedLimiter.h"
 #include "core/retry/RetryPolicy.h"
 #include "core/segment/IntervalSet.h"
 #include "core/segment/SegmentPlanner.h"
@@ -45,6 +47,9 @@ public:
     // What the pool learns from (metadata cache, host profiles).
     virtual void metadataSeen(const ResponseMetadata& metadata) = 0;
     virtual void transferEnded(TransferReport report) = 0;
+    // The speed limits (never null) and the traffic counters, shared by the pool.
+    virtual SpeedLimiter* limiter() = 0;
+    virtual void countTraffic(std::uint64_t received, std::uint64_t kept) = 0;
 };
 
 class Job {
@@ -89,6 +94,9 @@ public:
     // When tick() next has work: the engine's poll wakes no later than this.
     Clock::time_point nextTickAt() const { return m_nextTick; }
     void sampleSpeed(Clock::time_point now);
+    // A limit changed: connections paused for tokens try again now.
+    void wakeLimited(Clock::time_point now);
+    void setSpeedLimit(std::int64_t bytesPerSecond) { m_request.maxSpeed = bytesPerSecond; }
     DownloadSnapshot snapshot(Clock::time_point now) const;
 
 private:
@@ -201,6 +209,27 @@ private:
     int m_resets = 0;
     int m_httpVersion = 0;
     bool m_metadataSent = false;
+
+    // Speed limits and "why is it slow?" (JobConnections.cpp)
+    void resumeLimited(Clock::time_point now);
+    void checkIdleConnections(Clock::time_point now);
+    Bottleneck bottleneck(Clock::time_point now) const;
+    Clock::time_point m_limitedAt{}; // last time the limiter held this download back
+    bool m_limitedByOwn = false;     // ... by its own limit rather than the global one
+    bool m_limitedRun = false;       // ... at any time in this run
+    std::int64_t m_wireBytes = 0;    // body bytes received this run, kept or not
+    std::int64_t m_totalWire = 0;    // ... since added (for the snapshot)
+    std::int64_t m_totalKept = 0;
+    std::chrono::nanoseconds m_writeTime{0}; // spent in writes, for "disk-bound"
+    std::chrono::nanoseconds m_lastWriteTime{0};
+    Clock::time_point m_lastBusySample{};
+    double m_diskBusy = 0; // share of wall time spent writing, smoothed
+
+    // Degradation: the speed far below its own recent average for a while -> re-plan.
+    void watchDegradation(Clock::time_point now);
+    DegradationDetector m_degradation;
+    Clock::time_point m_nextDegradationSample{};
+    int m_replans = 0;
 };
 
 } // namespace maria2

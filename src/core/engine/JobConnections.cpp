@@ -39,6 +39,24 @@ constexpr double kEndgameFloorSeconds = 0.02;
 // TCP is still in slow start and looks slow, and there splitting pays anyway.
 constexpr auto kProbe = std::chrono::milliseconds(20);
 
+// The tightest limit that applies to a download now, 0 = none.
+std::int64_t limitFor(const SpeedLimiter& limiter, DownloadId id) {
+    if (!limiter.anyLimit()) {
+        return 0;
+    }
+    const std::int64_t global = limiter.globalRate();
+    const std::int64_t own = limiter.downloadRate(id);
+    if (global > 0 && own > 0) {
+        return std::min(global, own);
+    }
+    return std::max(global, own);
+}
+
+// A connection silent this long while not waiting for tokens, under a limit, is replaced.
+constexpr auto kIdleUnderLimit = std::chrono::seconds(30);
+// The limiter held a download back this recently: its speed is the limit's doing.
+constexpr auto kLimitedRecently = std::chrono::seconds(1);
+
 } // namespace
 
 // Static trampolines from libcurl's C callbacks into the Job.
@@ -141,11 +159,23 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
     curl_easy_setopt(e, CURLOPT_WRITEDATA, c.get());
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &JobCallbacks::header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, c.get());
-    if (m_network.lowSpeedLimitBytes > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
-                         static_cast<long>(m_network.lowSpeedLimitBytes));
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                         static_cast<long>(m_network.lowSpeedTimeSeconds));
+    if (m_request.connectTimeoutSeconds > 0) { // the router's, from this host's latency
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+                         static_cast<long>(m_request.connectTimeoutSeconds));
+    }
+    const std::int64_t lowSpeedLimit = m_request.lowSpeedLimitBytes > 0
+                                           ? m_request.lowSpeedLimitBytes
+                                           : m_network.lowSpeedLimitBytes;
+    const int lowSpeedTime = m_request.lowSpeedTimeSeconds > 0 ? m_request.lowSpeedTimeSeconds
+                                                               : m_network.lowSpeedTimeSeconds;
+    SpeedLimiter& limiter = *m_host.limiter();
+    const std::int64_t limit = limitFor(limiter, m_id);
+    // libcurl's low-speed abort would take a transfer that the limiter keeps slow for a dead
+    // one. Under a limit, checkIdleConnections() watches for silence instead.
+    if (lowSpeedLimit > 0 && limit == 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(lowSpeedLimit));
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(lowSpeedTime));
+        c->curlLowSpeed = true;
     }
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     switch (m_host.profile().http) {
@@ -167,7 +197,12 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
     if (m_host.profile().multiplex && net::schemeOf(m_request.url) == "https") {
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     }
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
+    // Under a limit, smaller reads: each write asks the limiter for less at a time, so the
+    // rate is smooth instead of bursts of half a megabyte.
+    curl_easy_setopt(
+        e, CURLOPT_BUFFERSIZE,
+        limit > 0 ? static_cast<long>(std::clamp<std::int64_t>(limit / 8, 16 * 1024, 512 * 1024))
+                  : 512L * 1024L);
     if (!m_request.referer.empty()) {
         curl_easy_setopt(e, CURLOPT_REFERER, m_request.referer.c_str());
     }
@@ -316,6 +351,10 @@ void Job::openMoreConnections(Clock::time_point now) {
     if (static_cast<int>(m_connections.size()) >= wanted || m_planner->unassignedBytes() > 0) {
         return;
     }
+    const Bottleneck why = bottleneck(now);
+    if (why == Bottleneck::SpeedLimit || why == Bottleneck::DownloadLimit) {
+        return; // a race under a limit only spends the limited bytes twice
+    }
     Connection* slowest = nullptr;
     double worst = endgameThreshold();
     for (auto& c : m_connections) {
@@ -384,6 +423,25 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
             m_nextTick = std::min(m_nextTick, c.firstByteAt + kProbe); // decide on time
         }
     }
+    const auto now = Clock::now();
+    SpeedLimiter& limiter = *m_host.limiter();
+    if (limiter.anyLimit()) {
+        const SpeedLimiter::Decision decision = limiter.acquire(m_id, n, now);
+        if (!decision.granted) {
+            // libcurl keeps these bytes and hands them over again after curl_easy_pause(CONT);
+            // tick() does that at retryAt.
+            c.limiterPaused = true;
+            c.resumeAt = decision.retryAt;
+            m_limitedAt = now;
+            m_limitedByOwn = decision.byOwnLimit;
+            m_limitedRun = true;
+            m_nextTick = std::min(m_nextTick, decision.retryAt);
+            return CURL_WRITEFUNC_PAUSE;
+        }
+    }
+    c.lastDataAt = now;
+    m_wireBytes += static_cast<std::int64_t>(n);
+    m_totalWire += static_cast<std::int64_t>(n);
     std::int64_t allowed = static_cast<std::int64_t>(n);
     if (m_planner && c.segmentId != 0) {
         allowed = m_planner->writable(c.segmentId, allowed);
@@ -397,8 +455,12 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
         !m_file.writeAt(c.writeOffset, data, static_cast<size_t>(allowed), &m_ioError)) {
         c.stop = Connection::Stop::Io;
         c.stopMessage = m_ioError.message;
+        m_host.countTraffic(n, 0);
         return 0;
     }
+    m_writeTime += Clock::now() - now;
+    m_totalKept += allowed;
+    m_host.countTraffic(n, static_cast<std::uint64_t>(allowed));
     if (allowed > 0) {
         m_resumed = false; // this run wrote bytes: a changed file now needs a person's decision
         if (m_checksum || m_verifyAuto) {
@@ -583,6 +645,118 @@ void Job::handleFailure(Connection& c, CURLcode result) {
         spdlog::info("[#{}] a connection failed ({}); its range goes back to the pool", m_id,
                      message);
     }
+}
+
+} // namespace maria2
+
+namespace maria2 {
+
+void Job::resumeLimited(Clock::time_point now) {
+    Clock::time_point next = Clock::time_point::max();
+    for (std::size_t i = 0; i < m_connections.size(); ++i) {
+        Connection& c = *m_connections[i];
+        if (!c.limiterPaused) {
+            continue;
+        }
+        if (c.resumeAt <= now) {
+            c.limiterPaused = false;
+            c.lastDataAt = now; // time spent waiting for tokens is not silence
+            // May call write() at once with the held bytes, which may pause it again.
+            curl_easy_pause(c.easy, CURLPAUSE_CONT);
+        }
+        if (c.limiterPaused) {
+            next = std::min(next, c.resumeAt);
+        }
+    }
+    if (next != Clock::time_point::max()) {
+        m_nextTick = std::min(m_nextTick, next);
+    }
+}
+
+void Job::wakeLimited(Clock::time_point now) {
+    for (auto& c : m_connections) {
+        if (c->limiterPaused) {
+            c->resumeAt = now;
+            m_nextTick = now;
+        }
+    }
+}
+
+void Job::checkIdleConnections(Clock::time_point now) {
+    for (std::size_t i = 0; i < m_connections.size();) {
+        Connection* c = m_connections[i].get();
+        if (!c->curlLowSpeed && c->bodyStarted && !c->limiterPaused &&
+            now - c->lastDataAt > kIdleUnderLimit) {
+            spdlog::info("[#{}] a connection sent nothing for {} s (not held by the speed limit); "
+                         "replacing it",
+                         m_id,
+                         std::chrono::duration_cast<std::chrono::seconds>(kIdleUnderLimit).count());
+            dropConnection(c, true);
+            continue;
+        }
+        ++i;
+    }
+}
+
+void Job::watchDegradation(Clock::time_point now) {
+    // One sample a second, of the smoothed speed; samples while a limit held the download
+    // back are marked, so a limit (or the governor's cap) never looks like a degraded network.
+    if (m_state != DownloadState::Downloading || now < m_nextDegradationSample) {
+        return;
+    }
+    m_nextDegradationSample = now + std::chrono::seconds(1);
+    const Bottleneck why = bottleneck(now);
+    const bool limited = why == Bottleneck::SpeedLimit || why == Bottleneck::DownloadLimit;
+    const auto event = m_degradation.update(now, m_speed.bytesPerSecond(), limited);
+    if (!event) {
+        return;
+    }
+    if (!m_planner || !m_rangesOk) {
+        spdlog::warn("[#{}] degraded: {}; not re-planned: without ranges a new connection would "
+                     "start again from byte 0",
+                     m_id, describe(*event));
+        return;
+    }
+    ++m_replans;
+    // First try fresh connections (a bad path, a congested server thread, a stuck CDN node);
+    // if it degrades again, fresh connections and more of them (re-split the rest).
+    const bool resplit = event->count % 2 == 0 && m_host.profile().split;
+    const int before = static_cast<int>(m_connections.size());
+    if (resplit) {
+        m_request.split = std::min(64, std::max(2, wantedConnections() * 2));
+        m_request.maxConnectionsPerServer =
+            std::max(m_request.maxConnectionsPerServer, m_request.split);
+    }
+    spdlog::warn("[#{}] degraded: {}; {} {} connection(s){}", m_id, describe(*event),
+                 resplit ? "re-splitting over" : "reconnecting", before,
+                 resplit ? " -> " + std::to_string(wantedConnections()) : std::string());
+    while (!m_connections.empty()) {
+        dropConnection(m_connections.back().get(), true);
+    }
+    m_noNewConnectionsBefore = {};
+}
+
+Bottleneck Job::bottleneck(Clock::time_point now) const {
+    if (m_state == DownloadState::Retrying) {
+        return Bottleneck::WaitingRetry;
+    }
+    if (!isActive(m_state)) {
+        return Bottleneck::None;
+    }
+    const bool waitingForTokens = std::any_of(m_connections.begin(), m_connections.end(),
+                                              [](const auto& c) { return c->limiterPaused; });
+    if (waitingForTokens ||
+        (m_limitedAt != Clock::time_point{} && now - m_limitedAt < kLimitedRecently)) {
+        return m_limitedByOwn ? Bottleneck::DownloadLimit : Bottleneck::SpeedLimit;
+    }
+    if (m_diskBusy > 0.5) {
+        return Bottleneck::DiskBound;
+    }
+    if (m_request.splitAtOnce && static_cast<int>(m_connections.size()) >= wantedConnections() &&
+        m_connections.size() > 1) {
+        return Bottleneck::ServerCap;
+    }
+    return Bottleneck::Network;
 }
 
 } // namespace maria2

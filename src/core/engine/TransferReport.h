@@ -35,6 +35,7 @@ struct TransferReport {
     long lastHttpStatus = 0;
     bool throttled = false; // the server answered 429 or 503
     int resets = 0;         // connections that failed mid-transfer
+    bool limited = false;   // a speed limit held it back: its speed says nothing of the server
 };
 
 } // namespace maria2

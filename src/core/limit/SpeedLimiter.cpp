@@ -81,7 +81,7 @@ SpeedLimiter::Decision SpeedLimiter::acquire(Key key, std::size_t bytes, Clock::
     // The download's own limit first: being held back by it is not contention for the link.
     if (flow.own && !flow.own->ready(now)) {
         flow.waiting = false;
-        return {false, flow.own->nextAvailable(now)};
+        return {false, flow.own->nextAvailable(now), true};
     }
 
     if (m_global.unlimited()) {

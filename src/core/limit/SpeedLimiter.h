@@ -30,6 +30,7 @@ public:
         // When refused: when to ask again (pause the transfer until then). Asking earlier is
         // harmless but will be refused again.
         Clock::time_point retryAt{};
+        bool byOwnLimit = false; // refused by the download's own limit, not the global one
     };
 
     // A download that was refused and has not come back this long after its retryAt no longer

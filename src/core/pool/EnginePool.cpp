@@ -1,5 +1,7 @@
 #include "core/pool/EnginePool.h"
 
+#include "core/adapt/TimeoutAdvisor.h"
+
 #include "core/net/Url.h"
 
 #include <curl/curl.h>
@@ -113,7 +115,8 @@ EnginePool::EnginePool(const Config& config, EngineListener& listener, DigestFac
                        std::vector<EngineProfile> profiles)
     : m_config(config)
     , m_listener(listener)
-    , m_slots(config.performance.maxConcurrentDownloads)
+    , m_gate(schedulerSettingsFor(config))
+    , m_limiter(config.performance.downloadSpeedLimit, SpeedLimiter::Clock::now())
     , m_cache(MetadataCache::bytesFromMegabytes(config.performance.cacheSizeMb))
     , m_tuner([&] {
         TunerConfig t;
@@ -128,6 +131,7 @@ EnginePool::EnginePool(const Config& config, EngineListener& listener, DigestFac
         s.minSplitBytes = config.download.minSplitSize;
         return s;
     }()) {
+    m_userMaxDownloads = std::max(1, config.performance.maxConcurrentDownloads);
     const CurlCapabilities caps = curlCapabilities();
     m_http2 = caps.http2;
     m_http3 = caps.http3;
@@ -140,8 +144,9 @@ EnginePool::EnginePool(const Config& config, EngineListener& listener, DigestFac
         spdlog::info("engine pool: {} ({}, {})", p.name, toString(p.kind),
                      p.split ? "splits" : "never splits");
         EngineListener& self = *this; // the engines report to the pool, which annotates
-        m_engines.push_back(std::make_unique<Engine>(config, self, digests, std::move(p),
-                                                     EngineLinks{&m_ids, &m_slots}));
+        m_engines.push_back(
+            std::make_unique<Engine>(config, self, digests, std::move(p),
+                                     EngineLinks{&m_ids, &m_gate, &m_limiter, &m_traffic}));
     }
 }
 
@@ -284,6 +289,17 @@ DownloadId EnginePool::add(DownloadRequest request) {
         host && host->perConnectionCapped().value_or(false)) {
         request.splitAtOnce = true; // known to cap each connection: no need to measure first
     }
+    // Timeouts from what this host showed before (connect from its latency, stall line from
+    // its speed); the config's values for a host not seen yet. Under a speed limit the
+    // engine does its own silence check instead of libcurl's low-speed one.
+    const AdvisedTimeouts timeouts =
+        TimeoutAdvisor(m_config.network).advise(m_hosts.snapshot(hostKey));
+    if (timeouts.adapted) {
+        request.connectTimeoutSeconds = timeouts.connectTimeoutSeconds;
+        request.lowSpeedLimitBytes = timeouts.lowSpeedLimitBytes;
+        request.lowSpeedTimeSeconds = timeouts.lowSpeedTimeSeconds;
+        spdlog::info("timeouts for {}: {}", hostLabel(hostKey), timeouts.why);
+    }
     route.engine = index;
     route.arm = {profile.name, std::max(1, request.split > 0 ? request.split : 1)};
     // Hold the lock across add(): the engine's first state change must find the route.
@@ -330,11 +346,124 @@ void EnginePool::resumeAll() {
     }
 }
 void EnginePool::setMaxConcurrentDownloads(int n) {
-    m_slots.setMax(n);
+    {
+        std::lock_guard lock(m_mutex);
+        m_userMaxDownloads = std::max(1, n);
+    }
+    applyMaxDownloads();
+}
+
+void EnginePool::applyMaxDownloads() {
+    int max = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        max = m_throttleDownloads > 0 ? std::min(m_userMaxDownloads, m_throttleDownloads)
+                                      : m_userMaxDownloads;
+    }
+    m_gate.setMax(max);
+    requeueOverLimit();
+}
+
+void EnginePool::requeueOverLimit() {
+    for (const DownloadId id : m_gate.overLimit()) {
+        if (Engine* e = engineFor(id)) {
+            e->requeue(id);
+        }
+    }
+}
+
+void EnginePool::setGlobalSpeedLimit(std::int64_t bytesPerSecond) {
+    const std::int64_t rate = std::max<std::int64_t>(0, bytesPerSecond);
+    if (rate == m_limiter.globalRate()) {
+        return;
+    }
+    spdlog::info("speed limit: {}", rate > 0 ? std::to_string(rate) + " B/s" : "none");
+    m_limiter.setGlobalRate(rate, SpeedLimiter::Clock::now());
+    for (auto& e : m_engines) {
+        e->limitsChanged();
+    }
+}
+
+std::int64_t EnginePool::globalSpeedLimit() const {
+    return m_limiter.globalRate();
+}
+
+void EnginePool::setDownloadSpeedLimit(DownloadId id, std::int64_t bytesPerSecond) {
+    if (Engine* e = engineFor(id)) {
+        e->setSpeedLimit(id, std::max<std::int64_t>(0, bytesPerSecond));
+    }
+}
+
+bool EnginePool::moveUp(DownloadId id) {
+    return m_gate.moveUp(id);
+}
+bool EnginePool::moveDown(DownloadId id) {
+    return m_gate.moveDown(id);
+}
+bool EnginePool::moveToTop(DownloadId id) {
+    return m_gate.moveToTop(id);
+}
+bool EnginePool::moveToBottom(DownloadId id) {
+    return m_gate.moveToBottom(id);
+}
+std::vector<DownloadId> EnginePool::queueOrder() const {
+    return m_gate.order();
+}
+
+void EnginePool::setMaxDownloadsPerHost(int n) {
+    m_gate.setMaxPerHost(n);
+}
+
+void EnginePool::setWindowsOpen(bool open) {
+    if (open == m_gate.windowsOpen()) {
+        return;
+    }
+    spdlog::info("time windows: {}",
+                 open ? "open, downloads may run" : "closed, downloads wait for the next window");
+    m_gate.setWindowsOpen(open);
+    if (!open) {
+        requeueOverLimit();
+    }
+}
+
+void EnginePool::setThrottle(int maxDownloads, int maxConnections, Bottleneck reason) {
+    std::vector<std::pair<Engine*, std::pair<DownloadId, int>>> changes;
+    {
+        std::lock_guard lock(m_mutex);
+        m_throttleDownloads = std::max(0, maxDownloads);
+        const int before = m_throttleConnections;
+        m_throttleConnections = std::max(0, maxConnections);
+        m_throttleReason = reason;
+        if (before != m_throttleConnections) {
+            for (const auto& [id, route] : m_routes) {
+                if (route.busy && route.autoConnections) {
+                    const int n = m_throttleConnections > 0
+                                      ? std::min(route.connections, m_throttleConnections)
+                                      : route.connections;
+                    changes.push_back({m_engines[route.engine].get(), {id, n}});
+                }
+            }
+        }
+    }
+    for (auto& [engine, change] : changes) {
+        engine->setConnections(change.first, change.second);
+    }
+    applyMaxDownloads();
+}
+
+EnginePool::Traffic EnginePool::traffic() const {
+    return {m_traffic.received.load(std::memory_order_relaxed),
+            m_traffic.kept.load(std::memory_order_relaxed)};
 }
 
 void EnginePool::annotate(DownloadSnapshot& snapshot) {
     std::lock_guard lock(m_mutex);
+    if (m_throttleReason != Bottleneck::None && (snapshot.bottleneck == Bottleneck::Network ||
+                                                 snapshot.bottleneck == Bottleneck::ServerCap ||
+                                                 snapshot.bottleneck == Bottleneck::SpeedLimit ||
+                                                 snapshot.bottleneck == Bottleneck::WaitingSlot)) {
+        snapshot.bottleneck = m_throttleReason; // the governor's cut is what holds it back
+    }
     if (const auto it = m_routes.find(snapshot.id); it != m_routes.end()) {
         snapshot.route = it->second.summary;
         if (snapshot.state == DownloadState::Removed) {
@@ -374,8 +503,9 @@ void EnginePool::tune(const DownloadSnapshot& s) {
     // Adaptive connections: every period, a running auto download's total speed goes to the
     // tuner, which ramps up while the total keeps rising and holds at the learned cap.
     // The server pushing back (429/503, resets) is acted on at once, not at the next period.
-    if (!isActive(s.state)) {
-        return;
+    if (!isActive(s.state) || s.bottleneck == Bottleneck::SpeedLimit ||
+        s.bottleneck == Bottleneck::DownloadLimit) {
+        return; // under a limit, more connections cannot show more speed: nothing to learn
     }
     const auto now = std::chrono::steady_clock::now();
     Engine* engine = nullptr;
@@ -412,6 +542,9 @@ void EnginePool::tune(const DownloadSnapshot& s) {
         route.connections = next;
         route.arm.connections = next;
         engine = m_engines[route.engine].get();
+        if (m_throttleConnections > 0) {
+            next = std::min(next, m_throttleConnections); // the governor's cut holds
+        }
     }
     engine->setConnections(s.id, next);
 }
@@ -445,11 +578,14 @@ void EnginePool::onTransferReport(const TransferReport& report) {
         route = it->second;
     }
     const double seconds = std::max(report.activeSeconds, 1e-3);
-    const double throughput = report.ok ? static_cast<double>(report.bytes) / seconds : 0.0;
+    // A transfer held back by a speed limit measured the limit, not the server: it still
+    // counts (success, latency) but teaches nothing about speed.
+    const double throughput =
+        report.ok && !report.limited ? static_cast<double>(report.bytes) / seconds : 0.0;
     TransferObservation obs;
     obs.engine = report.engine;
     obs.connections = std::max(1, report.peakConnections);
-    obs.bytes = report.bytes;
+    obs.bytes = report.limited ? 0 : report.bytes;
     obs.seconds = seconds;
     obs.ttfbSeconds = report.ttfbSeconds;
     obs.ok = report.ok;
@@ -458,7 +594,9 @@ void EnginePool::onTransferReport(const TransferReport& report) {
     obs.atUnixMs = unixMs();
     m_hosts.record(route.hostKey, obs);
     const auto now = MetadataCache::Clock::now();
-    m_learner.record(route.hostKey, route.arm, throughput, now);
+    if (!report.limited) {
+        m_learner.record(route.hostKey, route.arm, throughput, now);
+    }
     if (route.autoConnections && (report.throttled || report.resets > 0)) {
         // The server pushed back: the tuner halves and remembers the cap for the next ones.
         m_tuner.next(route.hostKey, obs.connections, throughput,

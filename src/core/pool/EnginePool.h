@@ -59,6 +59,36 @@ public:
     void setMaxConcurrentDownloads(int n);
     void changeUrl(DownloadId id, const std::string& url);
 
+    // Speed limits, shared fairly by every transfer of every engine (SpeedLimiter); a change
+    // applies to running transfers at once, without restarting them. 0 = no limit.
+    void setGlobalSpeedLimit(std::int64_t bytesPerSecond);
+    std::int64_t globalSpeedLimit() const;
+    void setDownloadSpeedLimit(DownloadId id, std::int64_t bytesPerSecond);
+
+    // The queue (QueueGate): order across engines, per-host limit, queue-level retries and
+    // whether the time windows allow running now (the session re-checks them every tick).
+    bool moveUp(DownloadId id);
+    bool moveDown(DownloadId id);
+    bool moveToTop(DownloadId id);
+    bool moveToBottom(DownloadId id);
+    std::vector<DownloadId> queueOrder() const;
+    void setMaxDownloadsPerHost(int n);
+    void setWindowsOpen(bool open);
+
+    // The governor's cuts: at most `maxDownloads` running and `maxConnections` per download
+    // (0 = the user's settings), and the reason shown as each running download's bottleneck
+    // (ThrottledCpu / ThrottledMemory; None when not throttled). Over-limit downloads are put
+    // back in the queue in their place; connections above the cap are closed.
+    void setThrottle(int maxDownloads, int maxConnections, Bottleneck reason);
+
+    // Body bytes received by every engine since start, and of those the ones written to a file
+    // (the rest: overlap of raced ranges, bytes of a changed file, retries): network efficiency.
+    struct Traffic {
+        std::uint64_t received = 0;
+        std::uint64_t kept = 0;
+    };
+    Traffic traffic() const;
+
     // What add() would decide now, without adding (for --engine-report and the add dialog).
     RouteDecision preview(const DownloadRequest& request) const;
     std::vector<std::string> engineNames() const;
@@ -99,11 +129,15 @@ private:
     void annotate(DownloadSnapshot& snapshot);
     void tune(const DownloadSnapshot& snapshot);
     int busyOnHostLocked(const std::string& hostKey) const;
+    void applyMaxDownloads();
+    void requeueOverLimit();
 
     Config m_config;
     EngineListener& m_listener;
     std::atomic<DownloadId> m_ids{1};
-    SlotGate m_slots;
+    QueueGate m_gate;
+    SpeedLimiter m_limiter;
+    TrafficCounters m_traffic;
     std::vector<std::unique_ptr<Engine>> m_engines;
     bool m_http2 = false;
     bool m_http3 = false;
@@ -118,6 +152,10 @@ private:
 
     mutable std::mutex m_mutex; // guards m_routes
     std::map<DownloadId, Route> m_routes;
+    int m_userMaxDownloads = 5;
+    int m_throttleDownloads = 0;   // the governor's cut, 0 = none
+    int m_throttleConnections = 0; // the governor's cut, 0 = none
+    Bottleneck m_throttleReason = Bottleneck::None;
     std::chrono::milliseconds m_tuningPeriod{3000};
 };
 

@@ -144,6 +144,16 @@ void QueueScheduler::resumeAll() {
     }
 }
 
+bool QueueScheduler::requeue(Id id) {
+    const auto it = locate(id);
+    if (it == m_items.end() || it->state == QueueItemState::Queued) {
+        return false;
+    }
+    it->state = QueueItemState::Queued;
+    it->nextRetryAt.reset();
+    return true;
+}
+
 void QueueScheduler::markFinished(Id id) {
     const auto it = locate(id);
     if (it != m_items.end()) {

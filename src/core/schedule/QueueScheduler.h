@@ -76,6 +76,10 @@ public:
     std::vector<Id> pauseAll();
     void resumeAll(); // Paused -> Queued (Failed ones stay failed)
 
+    // Active, Paused or Failed -> Queued in its place, failures kept (a download put back by the
+    // scheduler, or an engine-level resume of an attention state). False if unknown/unchanged.
+    bool requeue(Id id);
+
     void markFinished(Id id); // -> Done, frees the slot
     // Frees the slot; Queued again with a backoff (initial * 2^(failures-1), capped), or Failed
     // once failures exceed maxRetries.
