@@ -72,6 +72,17 @@ public:
         }
         return false;
     }
+    // Every state change of one download, in order.
+    std::vector<DownloadSnapshot> states(DownloadId id) {
+        std::lock_guard lock(m_mutex);
+        std::vector<DownloadSnapshot> out;
+        for (const auto& s : m_states) {
+            if (s.id == id) {
+                out.push_back(s);
+            }
+        }
+        return out;
+    }
     int maxBusy() {
         std::lock_guard lock(m_mutex);
         return m_maxBusy;

@@ -326,6 +326,31 @@ TEST_F(EngineDownloadTest, ConnectionRefusedIsRetriedThenFailsAsNetworkProblem) 
     EXPECT_EQ(s.attempt, 3);
 }
 
+TEST_F(EngineDownloadTest, ATransientFailureIsRetriedByTheQueueAndNeverAnnouncedAsFailedEarly) {
+    m_config.retry.maxTries = 1;
+    m_config.queue.retries = 1;
+    m_config.queue.retryDelaySeconds = 1;
+    const quint16 port = test::findFreePort();
+    const DownloadId id = add(QStringLiteral("http://127.0.0.1:%1/x.bin").arg(port));
+    ASSERT_TRUE(m_recorder.waitFinal(id));
+    const auto states = m_recorder.states(id);
+    // Connecting -> Queued (waiting to retry, the error kept) -> Connecting -> Failed.
+    int failed = 0;
+    bool sawRetryWait = false;
+    for (const auto& s : states) {
+        failed += s.state == DownloadState::Failed ? 1 : 0;
+        if (s.state == DownloadState::Queued && s.bottleneck == maria2::Bottleneck::WaitingRetry) {
+            sawRetryWait = true;
+            EXPECT_FALSE(s.errorMessage.empty());
+            EXPECT_GE(s.nextRetryInMs, 0);
+        }
+    }
+    EXPECT_TRUE(sawRetryWait);
+    EXPECT_EQ(failed, 1) << "Failed only once, at the very end";
+    EXPECT_EQ(states.back().state, DownloadState::Failed);
+    EXPECT_EQ(states.back().error, ErrorCode::Network);
+}
+
 TEST_F(EngineDownloadTest, RunsNoMoreThanMaxConcurrentDownloadsAtOnce) {
     m_config.performance.maxConcurrentDownloads = 2;
     std::vector<DownloadId> ids;

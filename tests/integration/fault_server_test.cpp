@@ -526,6 +526,41 @@ TEST_F(FaultServerTest, SlowCapsEachConnection) {
     EXPECT_LT(wall, 2.4);
 }
 
+TEST_F(FaultServerTest, DegradeOnceSlowsTheFirstGetAfterBBytesOnly) {
+    // 128 KiB at 256 KiB/s, then 64 KiB at 32 KiB/s: about 2.5 s; every later GET ~0.75 s.
+    const QString url =
+        m_server.url(QStringLiteral("degrade-once/file.bin?rate=262144&after=131072&slow=32768"));
+    const Options range{.range = QStringLiteral("0-196607")};
+    const Response head = fetch(url, {.head = true}); // HEAD does not use up the fault
+    EXPECT_EQ(head.code, CURLE_OK) << head.error;
+
+    const Response first = fetch(url, range);
+    ASSERT_EQ(first.code, CURLE_OK) << first.error;
+    EXPECT_EQ(first.status, 206);
+    EXPECT_EQ(first.body, m_data.left(196608));
+    EXPECT_GE(first.seconds, 2.2); // the last 64 KiB alone take 2 s
+
+    const Response second = fetch(url, range); // a reconnect: the good rate again
+    ASSERT_EQ(second.code, CURLE_OK) << second.error;
+    EXPECT_EQ(second.body, m_data.left(196608));
+    EXPECT_GE(second.seconds, 0.5); // still paced at 256 KiB/s, like /slow/
+    EXPECT_LT(second.seconds, 2.0); // but not slowed down
+
+    const Response resumed = fetch(url, {.range = QStringLiteral("900000-")}); // ranges honoured
+    ASSERT_EQ(resumed.code, CURLE_OK) << resumed.error;
+    EXPECT_EQ(resumed.status, 206);
+    EXPECT_EQ(resumed.rangeStart(), 900000);
+    EXPECT_EQ(resumed.body, m_data.mid(900000));
+
+    const QList<QJsonObject> log = entries(QStringLiteral("/degrade-once/file.bin"), 4);
+    ASSERT_EQ(log.size(), 4);
+    EXPECT_EQ(str(log[0], "method"), QStringLiteral("HEAD"));
+    EXPECT_EQ(num(log[1], "sent"), 196608);
+    EXPECT_EQ(str(log[1], "outcome"), QStringLiteral("complete"));
+    EXPECT_EQ(str(log[2], "range"), QStringLiteral("bytes=0-196607"));
+    EXPECT_EQ(num(log[3], "sent"), kSize - 900000);
+}
+
 TEST_F(FaultServerTest, SixteenConcurrentConnections) {
     const QString url = m_server.url(QStringLiteral("slow/file.bin?rate=1048576"));
     std::vector<Response> results(16);

@@ -25,6 +25,9 @@
 //                            (new size, ETag and Last-Modified)
 //   /login-page/NAME         always 200 text/html login page (NAME need not exist)
 //   /slow/NAME?rate=R        R bytes/s per response (default 262144), ranges honoured
+//   /degrade-once/NAME?rate=R&after=B&slow=S  every GET paced at R (default 262144) like /slow/;
+//                            the first GET drops to S B/s (default 16384) after B body bytes
+//                            (default 1048576): a reconnect gets R again
 //   /_reset                  clears the counters (resetCounters())
 // "Once" counters are per (fault, NAME), count only GETs that got a 200/206 body, and HEAD
 // requests never trigger reset/short/stall faults.

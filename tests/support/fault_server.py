@@ -35,6 +35,11 @@ GET /_reset; HEAD requests are always served normally except where said otherwis
                             new size, ETag and Last-Modified
   /login-page/NAME          always 200 text/html with a short login page (whatever NAME is)
   /slow/NAME?rate=R         paced at R bytes/s per response (default 262144), ranges honoured
+  /degrade-once/NAME?rate=R&after=B&slow=S
+                            every GET paced at R bytes/s (default 262144), ranges honoured, like
+                            /slow/; the first GET drops to S bytes/s (default 16384) after B body
+                            bytes (default 1048576), so a reconnect gets R again (a bad path, a
+                            stuck CDN node)
   /_reset                   clears every counter, 200 "ok"
 
 One JSON line per request is appended to --log after the response is finished (after the reset,
@@ -78,6 +83,7 @@ FAULTS = frozenset(
         "changing",
         "login-page",
         "slow",
+        "degrade-once",
     }
 )
 XOR_TABLE = bytes(b ^ 0x5A for b in range(256))
@@ -355,7 +361,7 @@ class Handler(BaseHTTPRequestHandler):
                 length = min(length, content.size - start)
 
         # What goes wrong with this response.
-        limit, action, rate = None, None, None
+        limit, action, rate, degrade = None, None, None, None
         if not head:
             if fault == "reset-once" and state.bump(fault, name) == 0:
                 limit, action = length * 2 // 5, "reset"
@@ -372,6 +378,12 @@ class Handler(BaseHTTPRequestHandler):
                     limit, action = min(after, length - 1), "stall"
             elif fault == "slow":
                 rate = int_param(params, "rate", 256 * 1024, 1)
+            elif fault == "degrade-once":
+                rate = int_param(params, "rate", 256 * 1024, 1)
+                after = int_param(params, "after", 1024 * 1024, 0)
+                slow = int_param(params, "slow", 16 * 1024, 1)
+                if state.bump(fault, name) == 0:
+                    degrade = (after, slow)
             elif fault == "changing" and not changed:
                 # Flip once this first GET has sent its last byte or was cut; later responses
                 # (including ones racing with the end of this one) get the changed version.
@@ -399,7 +411,13 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         to_send = length if limit is None else min(limit, length)
-        self.send_body(content, start, to_send, length, rate)
+        if degrade is None:
+            self.send_body(content, start, to_send, length, rate)
+        else:
+            after, slow = degrade
+            first = min(after, to_send)
+            self.send_body(content, start, first, length, rate)
+            self.send_body(content, start + first, to_send - first, length, slow, first)
         if action == "reset":
             self.reset_connection()
         elif action == "short":
@@ -431,17 +449,19 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
             self.record["sent"] = len(body)
 
-    def send_body(self, content, start, to_send, length, rate):
+    def send_body(self, content, start, to_send, length, rate, already=0):
+        """Sends to_send bytes from start, paced at rate bytes/s (None: at once). already: body
+        bytes this response sent before (a second, differently paced part of the body)."""
         chunk = CHUNK if rate is None else max(1024, min(CHUNK, rate // 10))
         began = time.monotonic()
         sent = 0
         for data in content.chunks(start, to_send, chunk):
-            if sent + len(data) >= length and self.on_finish is not None:
+            if already + sent + len(data) >= length and self.on_finish is not None:
                 self.on_finish()  # the last byte is about to go out
                 self.on_finish = None
             self.wfile.write(data)  # sendall
             sent += len(data)
-            self.record["sent"] = sent
+            self.record["sent"] = already + sent
             if rate is not None:
                 delay = began + sent / rate - time.monotonic()
                 if delay > 0:

@@ -76,17 +76,17 @@ TEST(TimeoutAdvisor, UnknownHostKeepsUnusualConfigValuesToo) {
 TEST(TimeoutAdvisor, FastReliableHostGetsShorterTimeoutsWithinBounds) {
     const NetworkSettings n;
     const TimeoutAdvisor advisor(n);
-    const auto a = advisor.advise(host(0.4, 3, 2.0 * MiB, 5));
+    const auto a = advisor.advise(host(0.4, 3, 0.5 * MiB, 5));
     EXPECT_TRUE(a.adapted);
     // ceil(3 x 0.4 + 3) = 5, raised to the 6 s floor.
     EXPECT_EQ(a.connectTimeoutSeconds, 6);
-    // 2 MiB/s per connection / 32 = 64 KiB/s.
-    EXPECT_EQ(a.lowSpeedLimitBytes, 64 * KiB);
+    // 512 KiB/s per connection / 32 = 16 KiB/s.
+    EXPECT_EQ(a.lowSpeedLimitBytes, 16 * KiB);
     // ceil(15 + 10 x 0.4) = 19.
     EXPECT_EQ(a.lowSpeedTimeSeconds, 19);
     expectWithinDefaultBounds(a);
     EXPECT_NE(a.why.find("connect 6 s from TTFB 0.40 s (3 samples)"), std::string::npos) << a.why;
-    EXPECT_NE(a.why.find("low speed 64.0 KiB/s for 19 s from 2.0 MiB/s per connection"),
+    EXPECT_NE(a.why.find("low speed 16.0 KiB/s for 19 s from 512.0 KiB/s per connection"),
               std::string::npos)
         << a.why;
 }
@@ -158,15 +158,15 @@ TEST(TimeoutAdvisor, NonFiniteMeasurementsAreTreatedAsUnknown) {
 
 TEST(TimeoutAdvisor, FlakyHostGetsMorePatienceNotLess) {
     const TimeoutAdvisor advisor{NetworkSettings{}};
-    const auto reliable = advisor.advise(host(2.0, 6, 2.0 * MiB, 6, 0.0));
-    const auto flaky = advisor.advise(host(2.0, 6, 2.0 * MiB, 6, 0.6));
-    // Reliable: connect ceil(9) = 9, limit 64 KiB/s, time 35 s.
+    const auto reliable = advisor.advise(host(2.0, 6, 0.5 * MiB, 6, 0.0));
+    const auto flaky = advisor.advise(host(2.0, 6, 0.5 * MiB, 6, 0.6));
+    // Reliable: connect ceil(9) = 9, limit 16 KiB/s, time 35 s.
     EXPECT_EQ(reliable.connectTimeoutSeconds, 9);
-    EXPECT_EQ(reliable.lowSpeedLimitBytes, 64 * KiB);
+    EXPECT_EQ(reliable.lowSpeedLimitBytes, 16 * KiB);
     EXPECT_EQ(reliable.lowSpeedTimeSeconds, 35);
-    // Flaky (patience 2.2): connect ceil(19.8) = 20, limit 64 KiB/s / 2.2, time capped at 60.
+    // Flaky (patience 2.2): connect ceil(19.8) = 20, limit 16 KiB/s / 2.2, time capped at 60.
     EXPECT_EQ(flaky.connectTimeoutSeconds, 20);
-    EXPECT_EQ(flaky.lowSpeedLimitBytes, static_cast<std::int64_t>(64.0 * KiB / 2.2));
+    EXPECT_EQ(flaky.lowSpeedLimitBytes, static_cast<std::int64_t>(16.0 * KiB / 2.2));
     EXPECT_EQ(flaky.lowSpeedTimeSeconds, 60);
     EXPECT_NE(flaky.why.find("failure rate 60%"), std::string::npos) << flaky.why;
 
@@ -185,7 +185,7 @@ TEST(TimeoutAdvisor, FlakyHostGetsMorePatienceNotLess) {
 TEST(TimeoutAdvisor, NeverMoreLenientThanTheUser) {
     NetworkSettings n;
     n.connectTimeoutSeconds = 4;       // below our 6 s floor: the user's word wins
-    n.lowSpeedLimitBytes = 512 * 1024; // above our 256 KiB/s ceiling: never lowered
+    n.lowSpeedLimitBytes = 512 * 1024; // above our 32 KiB/s ceiling: never lowered
     n.lowSpeedTimeSeconds = 10;        // below our 15 s floor
     const TimeoutAdvisor advisor(n);
     for (const double failure : {0.0, 1.0}) {
@@ -210,11 +210,11 @@ TEST(TimeoutAdvisor, DisabledLowSpeedCheckStaysDisabled) {
 TEST(TimeoutAdvisor, SpeedLimitShareCapsTheStallLine) {
     const TimeoutAdvisor advisor{NetworkSettings{}};
     const auto unlimited = advisor.advise(host(0.1, 10, 8.0 * MiB, 10));
-    EXPECT_EQ(unlimited.lowSpeedLimitBytes, 256 * KiB);
-    // 10 MiB/s shared by 5 downloads x 8 connections: 256 KiB/s each; a quarter of it.
-    const auto limited = advisor.advise(host(0.1, 10, 8.0 * MiB, 10), 256 * KiB);
-    EXPECT_EQ(limited.lowSpeedLimitBytes, 64 * KiB);
-    EXPECT_NE(limited.why.find("speed limit 256.0 KiB/s per connection"), std::string::npos)
+    EXPECT_EQ(unlimited.lowSpeedLimitBytes, 32 * KiB);
+    // 2 MiB/s shared by 8 downloads x 8 connections: 32 KiB/s each; a quarter of it.
+    const auto limited = advisor.advise(host(0.1, 10, 8.0 * MiB, 10), 32 * KiB);
+    EXPECT_EQ(limited.lowSpeedLimitBytes, 8 * KiB);
+    EXPECT_NE(limited.why.find("speed limit 32.0 KiB/s per connection"), std::string::npos)
         << limited.why;
     // A share so small that a quarter of it is under the config's floor: the floor holds.
     const auto tiny = advisor.advise(host(0.1, 10, 8.0 * MiB, 10), 2 * KiB);

@@ -49,9 +49,11 @@ public:
     // stalled, not slow. 32 leaves room for 16x more connections sharing the same pipe than
     // when the host was measured, times 2 for ordinary variance.
     static constexpr double kStallDivisor = 32.0;
-    // Never stricter than 256 KiB/s: above that a "slow" connection still moves real data
-    // and replacing it costs a reconnect plus TCP slow start.
-    static constexpr std::int64_t kLowSpeedLimitCeiling = 256 * 1024;
+    // Never stricter than 32 KiB/s: the stall line only has to catch stalls (the degradation
+    // detector handles "far below normal"). One URL of a host may be capped far below what
+    // its other URLs gave (file hosts cap at 100-500 KiB/s per connection): a higher line
+    // kept killing such healthy connections every low-speed period.
+    static constexpr std::int64_t kLowSpeedLimitCeiling = 32 * 1024;
     // Under a speed limit a connection gets its share on average, but the token bucket's
     // pauses make it dip: the stall line stays at or below a quarter of that share.
     static constexpr double kLimitShareDivisor = 4.0;

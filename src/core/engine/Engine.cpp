@@ -334,23 +334,34 @@ void Engine::releaseSlots() {
             how = QueueGate::Stop::Finished;
             m_limiter->remove(id);
         } else if (state == DownloadState::Failed) {
-            const ErrorCode code = job.snapshot(now).error;
-            how = isTransient(code) ? QueueGate::Stop::Failed : QueueGate::Stop::FailedHard;
+            // Transient failures were offered a queue retry in jobStateChanged already.
+            how = QueueGate::Stop::FailedHard;
         } else if (state == DownloadState::Queued) {
             how = QueueGate::Stop::Requeued;
         }
-        const FailureOutcome outcome = m_gate->stopped(id, how, now);
-        if (how == QueueGate::Stop::Failed && outcome.willRetry) {
-            // Tried Retry.MaxTries times already; the whole download is tried again later
-            // (Queue.Retries), its bytes kept. The snapshot keeps the error and says when.
-            spdlog::info(
-                "[#{}] failed ({}); queue retry {} in {} s", id, job.snapshot(now).errorMessage,
-                outcome.failures,
-                std::chrono::duration_cast<std::chrono::seconds>(outcome.retryAt - now).count());
-            m_retryAt[id] = outcome.retryAt;
-            job.setState(DownloadState::Queued);
-        }
+        m_gate->stopped(id, how, now);
     }
+}
+
+bool Engine::queueRetry(Job& job) {
+    const DownloadId id = job.id();
+    if (!isTransient(job.error()) || m_holdingSlot.count(id) == 0) {
+        return false;
+    }
+    const auto now = Job::Clock::now();
+    const FailureOutcome outcome = m_gate->stopped(id, QueueGate::Stop::Failed, now);
+    m_holdingSlot.erase(id);
+    if (!outcome.willRetry) {
+        return false;
+    }
+    // Tried Retry.MaxTries times already; the whole download is tried again later
+    // (Queue.Retries), its bytes kept. It is announced as Queued with its error and retry time,
+    // never as Failed first: front ends must not take it for finished.
+    spdlog::info("[#{}] queue retry {} in {} s", id, outcome.failures,
+                 std::chrono::duration_cast<std::chrono::seconds>(outcome.retryAt - now).count());
+    m_retryAt[id] = outcome.retryAt;
+    job.setState(DownloadState::Queued);
+    return true;
 }
 
 void Engine::startWaiting() {
@@ -539,6 +550,9 @@ std::unique_ptr<Digest> Engine::makeDigest(const std::string& algorithm) {
 }
 
 void Engine::jobStateChanged(Job& job) {
+    if (job.state() == DownloadState::Failed && queueRetry(job)) {
+        return; // announced as Queued instead (a nested state change)
+    }
     const auto now = Job::Clock::now();
     DownloadSnapshot snap = job.snapshot(now);
     annotate(snap, now);

@@ -137,6 +137,8 @@ private:
     void interruptAll();
     void releaseSlots(); // gives back the slots of downloads no longer busy
     void annotate(DownloadSnapshot& snapshot, Job::Clock::time_point now) const;
+    // A transient failure with queue retries left: Queued again instead of Failed.
+    bool queueRetry(Job& job);
 
     // JobHost
     bool isPathReserved(const std::filesystem::path& path) const override;

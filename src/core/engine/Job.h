@@ -63,6 +63,7 @@ public:
 
     DownloadId id() const { return m_id; }
     DownloadState state() const { return m_state; }
+    ErrorCode error() const { return m_error; }
     const DownloadRequest& request() const { return m_request; }
     // Changes the state and tells the host (which tells the front ends at once).
     void setState(DownloadState state);

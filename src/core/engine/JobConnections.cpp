@@ -290,7 +290,9 @@ bool Job::splitNow(Clock::time_point now) {
         m_nextSplitCheck = now + std::chrono::seconds(1); // look again: links change
         return false;
     }
-    spdlog::info("[#{}] first connection at {:.1f} MiB/s: splitting", m_id, speed / (1 << 20));
+    if (wantedConnections() > 1) {
+        spdlog::info("[#{}] first connection at {:.1f} MiB/s: splitting", m_id, speed / (1 << 20));
+    }
     m_splitDecided = true;
     shareFirstRange();
     return true;
@@ -555,8 +557,8 @@ void Job::handleFailure(Connection& c, CURLcode result) {
         m_throttled = true;
         ++m_pushbacks;
     }
-    if (progressed) {
-        ++m_resets; // cut off mid-transfer
+    if (progressed && result != CURLE_OPERATION_TIMEDOUT) {
+        ++m_resets; // cut off mid-transfer; our own low-speed timeout is not the server's doing
     }
     m_lastActivityAt = Clock::now();
     dropConnection(&c, true);

@@ -79,8 +79,13 @@ std::vector<GovernorAction> Governor::update(const GovernorInput& input) {
     const double memLow = memHigh - m_settings.recoveryMarginPercent;
 
     std::string pressure;
-    if (input.cpuPercent && *input.cpuPercent > cpuHigh) {
+    const bool oursMatters =
+        !input.processCpuPercent || *input.processCpuPercent >= m_settings.minOwnCpuPercent;
+    if (input.cpuPercent && *input.cpuPercent > cpuHigh && oursMatters) {
         pressure = "CPU " + percent(*input.cpuPercent) + " > " + percent(cpuHigh);
+        if (input.processCpuPercent) {
+            pressure += " (MAria2 " + percent(*input.processCpuPercent) + ")";
+        }
     }
     if (input.memoryPercent > memHigh) {
         pressure += (pressure.empty() ? "" : ", ") + std::string("memory ") +

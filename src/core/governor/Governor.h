@@ -4,7 +4,8 @@
 // the GUI) and keeps the resulting limits in state(). No clock, no threads, no I/O.
 //
 // Control law (docs/throttling.md): AIMD with hysteresis and dwell time.
-//  - Pressure = CPU or memory above its threshold. After `dwellSamples` pressure samples in a
+//  - Pressure = CPU (while this process uses a real share of it) or memory above its threshold.
+//  After `dwellSamples` pressure samples in a
 //    row it cuts: halves concurrent downloads and connections per download, and once those are
 //    at their minimum, halves a speed cap. Each cut restarts the count.
 //  - Calm = CPU and memory both below threshold minus `recoveryMarginPercent`. After
@@ -34,6 +35,10 @@ struct GovernorSettings {
     std::int64_t minSpeedCap = 256 * 1024; // a governor cap never goes below this (B/s)
     std::uint64_t freeSpaceFloorBytes = 256ull * 1024 * 1024;
     std::uint64_t freeSpaceResumeMarginBytes = 64ull * 1024 * 1024;
+    // CPU pressure counts only while this process uses at least this share of the machine
+    // (percent of all cores): when others keep it busy and we use little, cutting our
+    // connections frees nothing and only slows the download.
+    double minOwnCpuPercent = 10;
 
     static GovernorSettings fromConfig(const Config& config);
 };
@@ -44,8 +49,10 @@ struct VolumeReading {
 };
 
 struct GovernorInput {
-    std::optional<double> cpuPercent; // system-wide, 0..100; empty = unknown (first sample)
-    double memoryPercent = 0;         // system-wide, 0..100
+    std::optional<double> cpuPercent;        // system-wide, 0..100; empty = unknown (first sample)
+    std::optional<double> processCpuPercent; // this process, share of the machine; empty =
+                                             // unknown (then a busy machine counts as ours)
+    double memoryPercent = 0;                // system-wide, 0..100
     double receiveBytesPerSecond = 0; // current total download speed: where a first cap starts
     std::vector<VolumeReading> volumes;
 };
