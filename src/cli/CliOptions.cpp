@@ -32,6 +32,20 @@ std::string parseInt(const std::string& name, const std::string& value, int min,
     return {};
 }
 
+// --max-overall-download-limit and --max-download-limit: aria2's speed syntax, up to the
+// config's own bound for PerformanceSettings.DownloadSpeedLimit (2^40 B/s).
+std::string parseLimit(const std::string& name, const std::string& value,
+                       std::optional<std::int64_t>& out) {
+    const auto speed = parseSpeed(value);
+    if (!speed || *speed > (std::int64_t{1} << 40)) {
+        return "--" + name +
+               " takes a speed in bytes/s such as 512K, 10M or 1.5M (0 = unlimited), got '" +
+               value + "'";
+    }
+    out = speed;
+    return {};
+}
+
 std::string parseBool(const std::string& name, const std::string& value, bool& out) {
     if (value.empty() || value == "true") {
         out = true;
@@ -142,6 +156,26 @@ const std::vector<Spec>& specs() {
              }
              o.minSplitSize = size;
              return std::string();
+         }},
+        {"max-overall-download-limit", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             return parseLimit("max-overall-download-limit", v, o.overallLimit);
+         }},
+        {"max-download-limit", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             return parseLimit("max-download-limit", v, o.downloadLimit);
+         }},
+        {"stats-json", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             if (v.empty()) {
+                 return std::string("--stats-json needs a file name (or '-' for stdout)");
+             }
+             o.statsJson = v; // opened by main(), which reports a file it cannot write
+             return std::string();
+         }},
+        {"queue-retries", 0, Arg::Required,
+         [](CliOptions& o, const std::string& v) {
+             return parseInt("queue-retries", v, 0, 100, o.queueRetries);
          }},
         {"checksum", 0, Arg::Required,
          [](CliOptions& o, const std::string& v) {
@@ -360,6 +394,42 @@ std::optional<std::int64_t> parseSize(const std::string& text) {
     return value * unit;
 }
 
+std::optional<std::int64_t> parseSpeed(const std::string& text) {
+    const auto dot = text.find('.');
+    if (dot == std::string::npos) {
+        return parseSize(text);
+    }
+    // "1.5M": the whole part and the fraction read by hand (strtod follows the locale).
+    std::string rest = text.substr(dot + 1);
+    std::string suffix;
+    if (!rest.empty() && std::string("KkMmGg").find(rest.back()) != std::string::npos) {
+        suffix = rest.substr(rest.size() - 1);
+        rest.pop_back();
+    }
+    const std::string whole = text.substr(0, dot);
+    const bool digitsOnly =
+        !whole.empty() && !rest.empty() && rest.size() <= 9 &&
+        std::all_of(whole.begin(), whole.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digitsOnly) {
+        return std::nullopt;
+    }
+    const auto unit = parseSize("1" + suffix);
+    const auto base = parseSize(whole + suffix);
+    if (!unit || !base) {
+        return std::nullopt;
+    }
+    std::int64_t fraction = 0;
+    std::int64_t scale = 1;
+    for (char c : rest) {
+        fraction = fraction * 10 + (c - '0');
+        scale *= 10;
+    }
+    // fraction / scale of one unit, rounded to the nearest byte; unit * fraction stays below
+    // 2^30 * 10^9 < 2^63.
+    return *base + (*unit * fraction + scale / 2) / scale;
+}
+
 std::string helpText() {
     return R"(Usage: maria2c [OPTIONS] URI...
 Download files over HTTP(S) and FTP. Each URI is a separate download.
@@ -372,6 +442,13 @@ Download files over HTTP(S) and FTP. Each URI is a separate download.
  -s, --split=N                  Connections per download, 1..64 (default: config, 8)
  -x, --max-connection-per-server=N  Upper bound per server, 1..64 (default: config, 16)
  -k, --min-split-size=SIZE      Never split below SIZE, e.g. 1M (default: config, 1M)
+     --max-overall-download-limit=SPEED  Total speed limit, e.g. 512K, 10M, 1.5M; 0 = none
+                                (default: config PerformanceSettings.DownloadSpeedLimit)
+     --max-download-limit=SPEED  Speed limit of each download; 0 = none (default)
+     --stats-json=FILE          Write one JSON line of metrics (speed, CPU, memory, disk,
+                                efficiency, per download) per sample to FILE; '-' = stdout
+     --queue-retries=N          Restart a download that failed transiently up to N times
+                                (default 0: maria2c exits with the download's own result)
      --checksum=TYPE=DIGEST     Verify when done: md5, sha-1, sha-256 or sha-512
      --engine=NAME              Use this engine of the pool: multiplex, segmented, bulk,
                                 generic (default auto: the router picks per download)

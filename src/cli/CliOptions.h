@@ -37,6 +37,12 @@ struct CliOptions {
     bool version = false;                      // -v, --version
     std::string logFile;                       // -l, --log ("-" = stdout)
     std::string logLevel;                      // --log-level
+
+    // Speed limits (B/s, 0 = none; unset = the config's), metrics, queue restarts.
+    std::optional<std::int64_t> overallLimit;  // --max-overall-download-limit
+    std::optional<std::int64_t> downloadLimit; // --max-download-limit, each download
+    std::string statsJson;                     // --stats-json=FILE ("-" = stdout)
+    std::optional<int> queueRetries;           // --queue-retries=N (maria2c's default: 0)
 };
 
 struct ParseResult {
@@ -57,5 +63,8 @@ std::string helpText();
 
 // "1048576", "512K", "1M", "2G" (binary units, as aria2). nullopt for anything else.
 std::optional<std::int64_t> parseSize(const std::string& text);
+// A speed in bytes/s: parseSize's forms plus a decimal fraction ("1.5M", "0.5K"), rounded to
+// whole bytes; "0" = unlimited. nullopt for anything else (no sign, no exponent, no "/s").
+std::optional<std::int64_t> parseSpeed(const std::string& text);
 
 } // namespace maria2::cli

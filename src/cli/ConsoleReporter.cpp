@@ -35,14 +35,28 @@ QString humanDuration(double seconds) {
 
 } // namespace
 
-ConsoleReporter::ConsoleReporter(Session& session, bool quiet, bool interactive, QObject* parent)
+ConsoleReporter::ConsoleReporter(Session& session, bool quiet, bool interactive, std::FILE* out,
+                                 QObject* parent)
     : QObject(parent)
     , m_session(session)
     , m_quiet(quiet)
-    , m_interactive(interactive && !quiet) {
+    , m_interactive(interactive && !quiet)
+    , m_out(out) {
     m_clock.start();
     connect(&session, &Session::downloadStateChanged, this, &ConsoleReporter::onState);
     connect(&session, &Session::progress, this, &ConsoleReporter::onProgress);
+    connect(&session, &Session::governorAction, this, &ConsoleReporter::onGovernorAction);
+}
+
+void ConsoleReporter::onGovernorAction(const QString& message, bool throttled) {
+    if (m_quiet) {
+        return;
+    }
+    clearLine();
+    std::fprintf(stderr, "[%s] %s\n", throttled ? "WARN" : "NOTICE",
+                 message.toLocal8Bit().constData());
+    std::fflush(stderr);
+    drawLine();
 }
 
 void ConsoleReporter::onState(const DownloadSnapshot& s) {
@@ -62,7 +76,7 @@ void ConsoleReporter::onState(const DownloadSnapshot& s) {
     }
     if (s.state == DownloadState::Completed) {
         clearLine();
-        std::printf("[NOTICE] Download complete: %s\n", s.filePath.c_str());
+        std::fprintf(m_out, "[NOTICE] Download complete: %s\n", s.filePath.c_str());
     } else if (s.state == DownloadState::Failed || needsAttention(s.state)) {
         clearLine();
         std::fprintf(stderr, "[ERROR] #%llu %s: %s%s%s\n", static_cast<unsigned long long>(s.id),
@@ -76,7 +90,7 @@ void ConsoleReporter::onState(const DownloadSnapshot& s) {
                          s.fileName.c_str());
         }
     }
-    std::fflush(stdout);
+    std::fflush(m_out);
     drawLine();
 }
 
@@ -122,6 +136,10 @@ void ConsoleReporter::drawLine() {
         if (first->etaSeconds >= 0) {
             line += QStringLiteral(" ETA:%1").arg(humanDuration(first->etaSeconds));
         }
+        // "Why is it slow?" only when something of ours (or the server's cap) holds it back.
+        if (first->bottleneck != Bottleneck::None && first->bottleneck != Bottleneck::Network) {
+            line += QStringLiteral(" limit: %1").arg(QLatin1String(describe(first->bottleneck)));
+        }
     }
     line += QLatin1Char(']');
     if (active > 1 || waiting > 0) {
@@ -129,14 +147,14 @@ void ConsoleReporter::drawLine() {
     }
     const QByteArray text = line.toLocal8Bit();
     const int pad = std::max(0, m_lineWidth - static_cast<int>(text.size()));
-    std::printf("\r%s%*s", text.constData(), pad, "");
-    std::fflush(stdout);
+    std::fprintf(m_out, "\r%s%*s", text.constData(), pad, "");
+    std::fflush(m_out);
     m_lineWidth = static_cast<int>(text.size());
 }
 
 void ConsoleReporter::clearLine() {
     if (m_interactive && m_lineWidth > 0) {
-        std::printf("\r%*s\r", m_lineWidth, "");
+        std::fprintf(m_out, "\r%*s\r", m_lineWidth, "");
         m_lineWidth = 0;
     }
 }
@@ -165,10 +183,10 @@ void ConsoleReporter::printSummary() {
         return;
     }
     clearLine();
-    std::printf("\nDownload Results:\n");
-    std::printf("gid   |stat|avg speed  |path/URI\n");
-    std::printf(
-        "======+====+===========+=======================================================\n");
+    std::fprintf(m_out, "\nDownload Results:\n");
+    std::fprintf(m_out, "gid   |stat|avg speed  |path/URI\n");
+    std::fprintf(
+        m_out, "======+====+===========+=======================================================\n");
     bool anyInProgress = false;
     for (const auto& s : m_session.downloads()) {
         const Timing t = m_timing.value(s.id);
@@ -189,15 +207,15 @@ void ConsoleReporter::printSummary() {
         const std::string where = s.state == DownloadState::Completed || !s.filePath.empty()
                                       ? s.filePath
                                       : net::redactUrl(s.url);
-        std::printf("%6llu|%4s|%9s/s|%s\n", static_cast<unsigned long long>(s.id), stat,
-                    humanBytes(avg).toLocal8Bit().constData(), where.c_str());
+        std::fprintf(m_out, "%6llu|%4s|%9s/s|%s\n", static_cast<unsigned long long>(s.id), stat,
+                     humanBytes(avg).toLocal8Bit().constData(), where.c_str());
     }
-    std::printf("\nStatus Legend:\n(OK):download completed.(ERR):error occurred.");
+    std::fprintf(m_out, "\nStatus Legend:\n(OK):download completed.(ERR):error occurred.");
     if (anyInProgress) {
-        std::printf("(INPR):download in-progress.");
+        std::fprintf(m_out, "(INPR):download in-progress.");
     }
-    std::printf("\n");
-    std::fflush(stdout);
+    std::fprintf(m_out, "\n");
+    std::fflush(m_out);
 }
 
 } // namespace maria2::cli

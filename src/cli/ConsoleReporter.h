@@ -1,6 +1,7 @@
 #pragma once
-// What maria2c prints: a live progress line on a terminal, notices for finished and failed
-// downloads, and aria2's "Download Results" table at the end.
+// What maria2c prints: a live progress line on a terminal (with what limits the download when
+// it is not the network), notices for finished and failed downloads, the governor's actions
+// on stderr, and aria2's "Download Results" table at the end.
 #include "core/engine/DownloadTypes.h"
 
 #include <QElapsedTimer>
@@ -18,7 +19,10 @@ namespace maria2::cli {
 class ConsoleReporter final : public QObject {
     Q_OBJECT
 public:
-    ConsoleReporter(Session& session, bool quiet, bool interactive, QObject* parent = nullptr);
+    // out: where the progress line, notices and summary go (stdout, or stderr when stdout
+    // carries --stats-json=-); errors and governor actions always go to stderr.
+    ConsoleReporter(Session& session, bool quiet, bool interactive, std::FILE* out = stdout,
+                    QObject* parent = nullptr);
 
     // aria2's exit code for the whole run: 0 when everything completed, 7 when something is
     // unfinished after an interruption, else the code of the last failure.
@@ -29,6 +33,7 @@ public:
 private:
     void onState(const maria2::DownloadSnapshot& s);
     void onProgress(const QList<maria2::DownloadSnapshot>& batch);
+    void onGovernorAction(const QString& message, bool throttled);
     void drawLine();
 
     struct Timing {
@@ -40,6 +45,7 @@ private:
     Session& m_session;
     bool m_quiet;
     bool m_interactive;
+    std::FILE* m_out;
     QElapsedTimer m_clock;
     QHash<DownloadId, Timing> m_timing;
     ErrorCode m_lastError = ErrorCode::Ok;

@@ -2,6 +2,7 @@
 #include "Version.h"
 #include "cli/CliOptions.h"
 #include "cli/ConsoleReporter.h"
+#include "cli/StatsJsonWriter.h"
 #include "core/integrity/Checksum.h"
 #include "core/net/Url.h"
 #include "core/pool/EngineReport.h"
@@ -21,6 +22,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 
 #ifdef _WIN32
 #include <io.h>
@@ -108,6 +110,13 @@ int main(int argc, char** argv) {
     if (!opt.logLevel.empty()) {
         config.logging.level = opt.logLevel;
     }
+    if (opt.overallLimit) {
+        config.performance.downloadSpeedLimit = *opt.overallLimit;
+    }
+    // maria2c is for scripts: it ends with the download's own result instead of waiting
+    // minutes to restart a failed download (Queue.RetryDelaySeconds); the retries inside a
+    // download (-m, Retry.*) still apply. --queue-retries asks for the desktop's behaviour.
+    config.queue.retries = opt.queueRetries.value_or(0);
     // maria2c logs to the console (and -l FILE); the rotating app log is the GUI's.
     config.logging.toFile = false;
     maria2::app::LogOptions logOptions;
@@ -178,6 +187,12 @@ int main(int argc, char** argv) {
         request.split = opt.split.value_or(0);
         request.maxConnectionsPerServer = opt.maxConnectionPerServer.value_or(0);
         request.minSplitSize = opt.minSplitSize.value_or(0);
+        request.maxSpeed = opt.downloadLimit.value_or(0);
+        // The report compares what each engine can do: the config's everyday limit would make
+        // them all look alike. Only an explicit --max-overall-download-limit applies.
+        if (!opt.overallLimit) {
+            config.performance.downloadSpeedLimit = 0;
+        }
         // Scratch space in the target folder: the report measures the disk that will be used.
         QDir().mkpath(QString::fromStdString(config.download.directory));
         QTemporaryDir scratch(QString::fromStdString(config.download.directory) +
@@ -193,6 +208,16 @@ int main(int argc, char** argv) {
         return anyOk ? 0 : 1;
     }
 
+    // Opened before anything starts: a file that cannot be written is a bad option, not a
+    // surprise after the download.
+    std::unique_ptr<maria2::cli::StatsJsonWriter> stats;
+    if (!opt.statsJson.empty()) {
+        stats = std::make_unique<maria2::cli::StatsJsonWriter>(opt.statsJson);
+        if (!stats->isOpen()) {
+            return fail(stats->error());
+        }
+    }
+
     maria2::Session session(config);
     if (!opt.engine.empty()) {
         const QStringList engines = session.engineNames();
@@ -201,8 +226,13 @@ int main(int argc, char** argv) {
                         engines.join(QStringLiteral(", ")).toStdString() + ", or auto)");
         }
     }
-    const bool interactive = MARIA2_ISATTY(MARIA2_FILENO(stdout)) != 0;
-    maria2::cli::ConsoleReporter reporter(session, opt.quiet, interactive);
+    // With --stats-json=- stdout carries only JSON lines; the person's view moves to stderr.
+    std::FILE* humanOut = stats && stats->toStdout() ? stderr : stdout;
+    const bool interactive = MARIA2_ISATTY(MARIA2_FILENO(humanOut)) != 0;
+    maria2::cli::ConsoleReporter reporter(session, opt.quiet, interactive, humanOut);
+    if (stats) {
+        stats->attach(session);
+    }
     bool interrupted = false;
     QObject::connect(&session, &maria2::Session::idle, &app, [&] { app.exit(0); });
 
@@ -238,6 +268,7 @@ int main(int argc, char** argv) {
         request.maxConnectionsPerServer = opt.maxConnectionPerServer.value_or(0);
         request.minSplitSize = opt.minSplitSize.value_or(0);
         request.engine = opt.engine;
+        request.maxSpeed = opt.downloadLimit.value_or(0);
         // An explicit digest wins; "auto" asks the engine to look for a published one.
         request.checksum = !opt.checksum.empty() ? opt.checksum
                            : opt.verifyAuto      ? std::string("auto")
@@ -249,6 +280,9 @@ int main(int argc, char** argv) {
     session.shutdown();
     // Deliver the last queued state changes (e.g. "paused" after an interruption).
     QCoreApplication::processEvents();
+    if (stats && stats->linesWritten() == 0 && session.metrics().atUnixMs != 0) {
+        stats->write(session.metrics()); // a run shorter than one sample still leaves a line
+    }
     reporter.printSummary();
     spdlog::default_logger()->flush();
     return reporter.exitCode(interrupted);

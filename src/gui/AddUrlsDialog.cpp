@@ -1,5 +1,6 @@
 #include "AddUrlsDialog.h"
 
+#include "SpeedLimitEdit.h"
 #include "core/integrity/Checksum.h"
 #include "ui_AddUrlsDialog.h"
 
@@ -186,6 +187,7 @@ QList<maria2::DownloadRequest> AddUrlsDialog::requests() const {
         request.startPaused = !startNow;
         request.split = connections();
         request.engine = engine().toStdString();
+        request.maxSpeed = speedLimit();
         out.append(request);
     }
     return out;
@@ -238,6 +240,14 @@ void AddUrlsDialog::setEngines(const QStringList& names) {
 
 QString AddUrlsDialog::engine() const {
     return m_ui->engineCombo->currentData().toString();
+}
+
+void AddUrlsDialog::setSpeedLimit(qint64 bytesPerSecond) {
+    m_ui->speedLimitEdit->setBytesPerSecond(bytesPerSecond);
+}
+
+qint64 AddUrlsDialog::speedLimit() const {
+    return m_ui->speedLimitEdit->bytesPerSecond();
 }
 
 QString AddUrlsDialog::problemText() const {

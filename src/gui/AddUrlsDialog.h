@@ -1,7 +1,7 @@
 #pragma once
 // AddUrlsDialog: asks for one or more URLs, a target folder, an optional file name and checksum
-// (single URL only), the connections per download and whether to start at once; turns them into
-// DownloadRequests. The form is ui/AddUrlsDialog.ui.
+// (single URL only), the connections and speed limit per download and whether to start at once;
+// turns them into DownloadRequests. The form is ui/AddUrlsDialog.ui.
 #include "core/engine/DownloadTypes.h"
 
 #include <QDialog>
@@ -41,6 +41,9 @@ public:
     // The pool's engines, offered after "Automatic"; engine() is empty for Automatic.
     void setEngines(const QStringList& names);
     QString engine() const;
+    // Each download's own speed limit (request.maxSpeed), bytes/s; 0 = none.
+    void setSpeedLimit(qint64 bytesPerSecond);
+    qint64 speedLimit() const;
 
     bool isInputValid() const { return m_valid; }
     QString problemText() const;                // what the error label says; empty when all is well

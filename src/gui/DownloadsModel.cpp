@@ -2,6 +2,7 @@
 
 #include "session/Session.h"
 
+#include <QSet>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -46,7 +47,16 @@ void DownloadsModel::attach(maria2::Session* session) {
     beginResetModel();
     m_rows.clear();
     if (session) {
-        const QList<DownloadSnapshot> all = session->downloads();
+        QList<DownloadSnapshot> all = session->downloads();
+        // In queue order; downloads the queue does not list keep their place after those.
+        const QList<DownloadId> order = session->queueOrder();
+        std::stable_sort(all.begin(), all.end(), [&order](const auto& a, const auto& b) {
+            const auto rank = [&order](DownloadId id) {
+                const qsizetype at = order.indexOf(id);
+                return at < 0 ? order.size() : at;
+            };
+            return rank(a.id) < rank(b.id);
+        });
         m_rows.reserve(all.size());
         for (const DownloadSnapshot& s : all) {
             if (s.state == DownloadState::Removed)
@@ -64,6 +74,10 @@ void DownloadsModel::attach(maria2::Session* session) {
         connect(session, &Session::downloadStateChanged, this, &DownloadsModel::updateDownload);
         connect(session, &Session::progress, this, &DownloadsModel::applyProgress);
         connect(session, &Session::downloadRemoved, this, &DownloadsModel::removeDownload);
+        connect(session, &Session::queueOrderChanged, this, [this] {
+            if (m_session)
+                applyOrder(m_session->queueOrder());
+        });
     }
     recomputeTotals();
     updateRetryTicker();
@@ -127,6 +141,13 @@ QVariant DownloadsModel::data(const QModelIndex& index, int role) const {
             const QString message = QString::fromStdString(s.errorMessage);
             return status.contains(message) ? status : status + QStringLiteral("\n\n") + message;
         }
+        if (column == Status && !isFinal(s.state)) {
+            const QString why = bottleneckExplanation(s.bottleneck);
+            if (!why.isEmpty())
+                return statusText(s, r.retryAtMs) + QStringLiteral("\n\n") + why;
+        }
+        if (column == Speed && s.maxSpeed > 0)
+            return tr("Limited to %1").arg(formatSpeed(double(s.maxSpeed)));
         if (column == Connections && connectionsShown(s.state))
             return tr("%n open connection(s)", nullptr, s.connections);
         // The router's decision with every engine's score.
@@ -266,7 +287,10 @@ unsigned DownloadsModel::changedColumns(const DownloadSnapshot& a, const Downloa
         mask |= columnBit(Connections);
     if (a.engine != b.engine || a.route != b.route)
         mask |= columnBit(Engine);
+    if (a.maxSpeed != b.maxSpeed)
+        mask |= columnBit(Speed); // its tooltip
     if (a.errorMessage != b.errorMessage || a.error != b.error || a.attempt != b.attempt ||
+        a.bottleneck != b.bottleneck ||
         (b.state == DownloadState::Retrying && a.nextRetryInMs != b.nextRetryInMs))
         mask |= columnBit(Status);
     return mask;
@@ -399,6 +423,72 @@ void DownloadsModel::clear() {
     recomputeTotals();
     updateRetryTicker();
     emit totalsChanged();
+}
+
+void DownloadsModel::applyOrder(const QList<maria2::DownloadId>& order) {
+    // The places the listed rows hold now, ascending; they are refilled in the given order.
+    QList<int> places;
+    QList<DownloadId> ids;
+    places.reserve(order.size());
+    ids.reserve(order.size());
+    QSet<DownloadId> seen;
+    for (DownloadId id : order) {
+        const int row = rowOf(id);
+        if (row < 0 || seen.contains(id))
+            continue;
+        seen.insert(id);
+        places.append(row);
+        ids.append(id);
+    }
+    std::sort(places.begin(), places.end());
+    QList<DownloadId> desired;
+    desired.reserve(m_rows.size());
+    for (const Row& r : m_rows)
+        desired.append(r.snap.id);
+    int misplaced = 0;
+    for (qsizetype k = 0; k < places.size(); ++k) {
+        misplaced += desired[places[k]] != ids[k] ? 1 : 0;
+        desired[places[k]] = ids[k];
+    }
+    if (misplaced == 0)
+        return;
+    // A person's move (up, down, top, bottom) displaces one or two rows: move those, so views
+    // keep selection and scroll position. A big shuffle is one layout change instead.
+    if (misplaced > 16) {
+        reorderAsLayoutChange(desired);
+        return;
+    }
+    for (int target = 0; target < int(desired.size()); ++target) {
+        const int from = rowOf(desired[target]);
+        if (from == target)
+            continue;
+        // Rows before target are settled, so the one that belongs here is further down.
+        beginMoveRows({}, from, from, {}, target);
+        m_rows.move(from, target);
+        rebuildRowIndex(target);
+        endMoveRows();
+    }
+}
+
+void DownloadsModel::reorderAsLayoutChange(const QList<DownloadId>& desired) {
+    emit layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+    const QModelIndexList before = persistentIndexList();
+    QList<DownloadId> idsBefore;
+    idsBefore.reserve(before.size());
+    for (const QModelIndex& index : before)
+        idsBefore.append(m_rows.at(index.row()).snap.id);
+    QList<Row> rows;
+    rows.reserve(m_rows.size());
+    for (DownloadId id : desired)
+        rows.append(m_rows.at(rowOf(id)));
+    m_rows = std::move(rows);
+    rebuildRowIndex(0);
+    QModelIndexList after;
+    after.reserve(before.size());
+    for (qsizetype i = 0; i < before.size(); ++i)
+        after.append(index(rowOf(idsBefore[i]), before[i].column()));
+    changePersistentIndexList(before, after);
+    emit layoutChanged({}, QAbstractItemModel::VerticalSortHint);
 }
 
 void DownloadsModel::rebuildRowIndex(int fromRow) {

@@ -1,6 +1,7 @@
 #pragma once
 // DownloadsModel: the downloads table. One row per download, fed with value snapshots from
-// maria2::Session. Progress batches become row-span dataChanged signals, never resets.
+// maria2::Session. Progress batches become row-span dataChanged signals, never resets; the rows
+// follow the session's queue order (Session::queueOrderChanged) with row moves.
 #include "core/engine/DownloadTypes.h"
 
 #include <QAbstractTableModel>
@@ -66,8 +67,13 @@ public:
     static QString formatEta(double seconds);       // "45s", "1m 05s", "2h 03m", "3d 04h"
     static QString stateName(DownloadState state);  // translated
     static int permille(const DownloadSnapshot& s); // 0..1000, -1 when the size is unknown
-    // The Status column's text: the state, and for stopped ones why and what to do.
+    // The Status column's text: the state, and for stopped ones why and what to do; for running
+    // and waiting ones what holds them back ("Downloading — speed limit").
     QString statusText(const DownloadSnapshot& s, qint64 retryAtMs = -1) const;
+    // Short and translated ("speed limit", "waiting for a slot"); empty for none and network.
+    static QString bottleneckText(Bottleneck bottleneck);
+    // A sentence for the tooltip: what holds it back and what would help.
+    static QString bottleneckExplanation(Bottleneck bottleneck);
 
 public slots:
     void addDownload(const maria2::DownloadSnapshot& snapshot);
@@ -77,6 +83,9 @@ public slots:
     void applyProgress(const QList<maria2::DownloadSnapshot>& snapshots);
     void removeDownload(maria2::DownloadId id);
     void clear();
+    // Reorders the rows to the session's queue order: the rows named take the places those rows
+    // hold now, in the order given; others stay put. Moves rows (beginMoveRows), never resets.
+    void applyOrder(const QList<maria2::DownloadId>& order);
 
 signals:
     // Once per add / state change / progress batch / removal, after the rows changed.
@@ -100,6 +109,7 @@ private:
     // Bit mask of the columns whose shown or raw value differs between two snapshots.
     static unsigned changedColumns(const DownloadSnapshot& before, const DownloadSnapshot& after);
     void rebuildRowIndex(int fromRow);
+    void reorderAsLayoutChange(const QList<DownloadId>& desired);
     void recomputeTotals();
 
     QPointer<maria2::Session> m_session;

@@ -48,9 +48,91 @@ QString DownloadsModel::statusText(const DownloadSnapshot& s, qint64 retryAtMs) 
             .arg(formatEta(std::ceil(double(leftMs) / 1000.0)))
             .arg(s.attempt + 1);
     }
+    case DownloadState::Queued:
+    case DownloadState::Connecting:
+    case DownloadState::Downloading:
+    case DownloadState::Paused: {
+        // "Why is it slow?" right in the row: "Downloading — speed limit".
+        const QString why = bottleneckText(s.bottleneck);
+        return why.isEmpty() ? stateName(s.state) : tr("%1 — %2").arg(stateName(s.state), why);
+    }
     default:
         return stateName(s.state);
     }
+}
+
+QString DownloadsModel::bottleneckText(Bottleneck b) {
+    switch (b) {
+    case Bottleneck::None:
+    case Bottleneck::Network:
+        return {};
+    case Bottleneck::ServerCap:
+        return tr("server limits each connection");
+    case Bottleneck::SpeedLimit:
+        return tr("speed limit");
+    case Bottleneck::DownloadLimit:
+        return tr("its own speed limit");
+    case Bottleneck::ThrottledCpu:
+        return tr("throttled: CPU busy");
+    case Bottleneck::ThrottledMemory:
+        return tr("throttled: memory short");
+    case Bottleneck::DiskBound:
+        return tr("disk too slow");
+    case Bottleneck::DiskFull:
+        return tr("disk almost full");
+    case Bottleneck::WaitingSlot:
+        return tr("waiting for a slot");
+    case Bottleneck::WaitingHost:
+        return tr("waiting: enough from this server");
+    case Bottleneck::WaitingWindow:
+        return tr("outside the download hours");
+    case Bottleneck::WaitingRetry:
+        return tr("waiting to retry");
+    }
+    return {};
+}
+
+QString DownloadsModel::bottleneckExplanation(Bottleneck b) {
+    switch (b) {
+    case Bottleneck::None:
+        return {};
+    case Bottleneck::Network:
+        return tr("Nothing on this computer holds it back: the connection to the server sets "
+                  "the speed.");
+    case Bottleneck::ServerCap:
+        return tr("The server limits the speed of each connection, and MAria2 already uses as "
+                  "many connections as the server allows.");
+    case Bottleneck::SpeedLimit:
+        return tr("The overall speed limit holds it back (yours, a download-hours window's, or "
+                  "MAria2's own while the computer is busy). Change it under Speed Limit.");
+    case Bottleneck::DownloadLimit:
+        return tr("This download has a speed limit of its own (Speed Limit… in its context "
+                  "menu).");
+    case Bottleneck::ThrottledCpu:
+        return tr("The computer's CPU is busy, so MAria2 runs fewer downloads and connections "
+                  "until it calms down.");
+    case Bottleneck::ThrottledMemory:
+        return tr("Memory is short, so MAria2 runs fewer downloads and connections until more "
+                  "is free.");
+    case Bottleneck::DiskBound:
+        return tr("Writing to the disk takes most of the time: the disk is slower than the "
+                  "network.");
+    case Bottleneck::DiskFull:
+        return tr("Paused: the disk it saves to is almost full. It continues when space is "
+                  "freed.");
+    case Bottleneck::WaitingSlot:
+        return tr("The maximum number of downloads is running; it starts when one finishes. "
+                  "Move it up to start it sooner.");
+    case Bottleneck::WaitingHost:
+        return tr("Enough downloads from this server are running; it starts when one of them "
+                  "finishes.");
+    case Bottleneck::WaitingWindow:
+        return tr("Downloads run only during the configured download hours; it starts when "
+                  "they begin.");
+    case Bottleneck::WaitingRetry:
+        return tr("The last attempt failed; it tries again shortly.");
+    }
+    return {};
 }
 
 QIcon DownloadsModel::statusIcon(DownloadState state) {

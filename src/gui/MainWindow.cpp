@@ -3,7 +3,11 @@
 #include "AddUrlsDialog.h"
 #include "ChangeUrlDialog.h"
 #include "DownloadsModel.h"
+#include "Icons.h"
 #include "ProgressDelegate.h"
+#include "SpeedLimitMenu.h"
+#include "StatusPanel.h"
+#include "TrayIcon.h"
 #include "session/Session.h"
 
 #include <QAction>
@@ -12,11 +16,9 @@
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QFile>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QItemSelectionModel>
-#include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -25,9 +27,12 @@
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QTableView>
 #include <QToolBar>
+#include <QToolButton>
 #include <QUrl>
+#include <algorithm>
 
 namespace maria2::gui {
 
@@ -48,12 +53,6 @@ bool canPause(DownloadState s) {
 bool canChangeUrl(DownloadState s) {
     return s != DownloadState::Completed && s != DownloadState::Removed &&
            s != DownloadState::Verifying;
-}
-
-// The icons are compiled into the maria2 executable; test binaries run without them.
-QIcon resourceIcon(const char* name) {
-    const QString path = QStringLiteral(":/icons/%1.svg").arg(QLatin1String(name));
-    return QFile::exists(path) ? QIcon(path) : QIcon();
 }
 
 // The table, plus a hint in the empty viewport so a first start does not look broken.
@@ -80,9 +79,7 @@ MainWindow::MainWindow(maria2::Session* session, QWidget* parent)
     , m_session(session)
     , m_model(new DownloadsModel(this))
     , m_proxy(new QSortFilterProxyModel(this))
-    , m_view(new DownloadsView(this))
-    , m_speedLabel(new QLabel(this))
-    , m_countsLabel(new QLabel(this)) {
+    , m_view(new DownloadsView(this)) {
     setWindowTitle(tr("MAria2"));
     setWindowIcon(resourceIcon("maria2"));
     setAcceptDrops(true);
@@ -94,16 +91,16 @@ MainWindow::MainWindow(maria2::Session* session, QWidget* parent)
     m_proxy->setSortLocaleAware(true);
     m_proxy->setDynamicSortFilter(true);
 
+    m_status = new StatusPanel(statusBar(), session, this);
+    m_speedMenu = new SpeedLimitMenu(session, this, this);
     createActions();
+    createQueueActions();
     createMenusAndToolBar();
     setUpView();
     setCentralWidget(m_view);
 
-    statusBar()->addWidget(m_countsLabel, 1);
-    statusBar()->addPermanentWidget(m_speedLabel);
-
     connect(m_model, &DownloadsModel::totalsChanged, this, [this] {
-        updateStatusBar();
+        m_status->showTotals(m_model->totals());
         updateActions(); // a selected row may have changed state
     });
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -111,8 +108,9 @@ MainWindow::MainWindow(maria2::Session* session, QWidget* parent)
     connect(m_view, &QTableView::doubleClicked, this, &MainWindow::openRow);
 
     m_model->attach(session);
-    updateStatusBar();
+    m_status->showTotals(m_model->totals());
     updateActions();
+    createTray();
     resize(1120, 620);
 }
 
@@ -193,9 +191,17 @@ void MainWindow::createMenusAndToolBar() {
     downloads->addSeparator();
     downloads->addAction(m_changeUrlAction);
     downloads->addAction(m_openFolderAction);
+    downloads->addAction(m_downloadLimitAction);
+    downloads->addSeparator();
+    downloads->addAction(m_moveUpAction);
+    downloads->addAction(m_moveDownAction);
+    downloads->addAction(m_moveTopAction);
+    downloads->addAction(m_moveBottomAction);
     downloads->addSeparator();
     downloads->addAction(m_resumeAllAction);
     downloads->addAction(m_pauseAllAction);
+
+    menuBar()->addMenu(m_speedMenu);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(m_aboutAction);
@@ -212,6 +218,34 @@ void MainWindow::createMenusAndToolBar() {
     toolBar->addAction(m_removeAction);
     toolBar->addSeparator();
     toolBar->addAction(m_openFolderAction);
+    toolBar->addSeparator();
+    // The queue moves are frequent and self-explanatory with their arrows: icons only.
+    for (QAction* move : {m_moveTopAction, m_moveUpAction, m_moveDownAction, m_moveBottomAction}) {
+        auto* button = new QToolButton(toolBar);
+        button->setDefaultAction(move);
+        button->setToolButtonStyle(move->icon().isNull() ? Qt::ToolButtonTextOnly
+                                                         : Qt::ToolButtonIconOnly);
+        button->setAutoRaise(true);
+        toolBar->addWidget(button);
+    }
+    toolBar->addSeparator();
+    auto* speedButton = new QToolButton(toolBar);
+    speedButton->setObjectName(QStringLiteral("speedLimitButton"));
+    speedButton->setMenu(m_speedMenu);
+    speedButton->setPopupMode(QToolButton::InstantPopup);
+    speedButton->setIcon(resourceIcon("speed"));
+    speedButton->setText(tr("Speed Limit"));
+    speedButton->setToolTip(tr("The overall download speed limit"));
+    speedButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    speedButton->setAutoRaise(true);
+    toolBar->addWidget(speedButton);
+}
+
+void MainWindow::createTray() {
+    if (!QSystemTrayIcon::isSystemTrayAvailable())
+        return;
+    m_tray = new TrayIcon(m_session, this, m_pauseAllAction, m_resumeAllAction, m_quitAction, this);
+    m_tray->show();
 }
 
 void MainWindow::setUpView() {
@@ -259,6 +293,14 @@ void MainWindow::setUpView() {
     m_view->addAction(separator);
     m_view->addAction(m_changeUrlAction);
     m_view->addAction(m_openFolderAction);
+    m_view->addAction(m_downloadLimitAction);
+    auto* queueSeparator = new QAction(m_view);
+    queueSeparator->setSeparator(true);
+    m_view->addAction(queueSeparator);
+    m_view->addAction(m_moveUpAction);
+    m_view->addAction(m_moveDownAction);
+    m_view->addAction(m_moveTopAction);
+    m_view->addAction(m_moveBottomAction);
 }
 
 QList<QPair<DownloadId, DownloadState>> MainWindow::selectedDownloads() const {
@@ -285,24 +327,15 @@ void MainWindow::updateActions() {
     m_removeAction->setEnabled(!selected.isEmpty());
     m_openFolderAction->setEnabled(selected.size() == 1);
     m_changeUrlAction->setEnabled(selected.size() == 1 && canChangeUrl(selected.first().second));
+    bool anyUnfinished = false;
+    for (const auto& [id, state] : selected)
+        anyUnfinished = anyUnfinished || !isFinal(state);
+    m_downloadLimitAction->setEnabled(anyUnfinished);
+    for (QAction* move : {m_moveUpAction, m_moveDownAction, m_moveTopAction, m_moveBottomAction})
+        move->setEnabled(!selected.isEmpty());
     const DownloadsModel::Totals t = m_model->totals();
     m_pauseAllAction->setEnabled(t.active + t.queued > 0);
     m_resumeAllAction->setEnabled(t.paused > 0);
-}
-
-void MainWindow::updateStatusBar() {
-    const DownloadsModel::Totals t = m_model->totals();
-    QStringList parts;
-    parts << tr("%n active", nullptr, t.active) << tr("%n queued", nullptr, t.queued);
-    if (t.paused > 0)
-        parts << tr("%n paused", nullptr, t.paused);
-    parts << tr("%n completed", nullptr, t.completed);
-    if (t.failed > 0)
-        parts << tr("%n failed", nullptr, t.failed);
-    if (t.attention > 0)
-        parts << tr("%n awaiting action", nullptr, t.attention);
-    m_countsLabel->setText(parts.join(QStringLiteral("  \u00b7  ")));
-    m_speedLabel->setText(tr("\u2193 %1").arg(DownloadsModel::formatSpeed(t.speedBytesPerSec)));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

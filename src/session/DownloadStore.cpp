@@ -55,6 +55,9 @@ const std::vector<std::vector<const char*>>& migrations() {
                 host TEXT PRIMARY KEY,
                 profile TEXT NOT NULL,
                 updated_at_ms INTEGER NOT NULL))"},
+        // v4: a download's own speed limit (--max-download-limit), B/s, 0 = none. The queue
+        // order was there from v1 (position).
+        {"ALTER TABLE downloads ADD COLUMN max_speed INTEGER NOT NULL DEFAULT 0"},
     };
     return steps;
 }
@@ -62,7 +65,8 @@ const std::vector<std::vector<const char*>>& migrations() {
 const char* const kColumns =
     "key, position, url, directory, file_name, final_path, state, total_bytes, done_bytes, "
     "error_code, error_message, added_at_ms, finished_at_ms, headers, user_agent, referer, "
-    "allow_overwrite, continue_partial, split, max_conn, min_split, checksum, updated_at_ms";
+    "allow_overwrite, continue_partial, split, max_conn, min_split, checksum, updated_at_ms, "
+    "max_speed";
 
 std::atomic<int> g_connectionCounter{0};
 
@@ -362,10 +366,10 @@ qint64 DownloadStore::insert(const DownloadRequest& r, qint64 addedAtMs) {
     query.prepare(QStringLiteral(
         "INSERT INTO downloads (position, url, directory, file_name, state, added_at_ms, "
         "headers, user_agent, referer, allow_overwrite, continue_partial, split, max_conn, "
-        "min_split, checksum, updated_at_ms) VALUES ("
+        "min_split, checksum, updated_at_ms, max_speed) VALUES ("
         "(SELECT COALESCE(MAX(position), 0) + 1 FROM downloads), :url, :dir, :name, :state, "
         ":added, :headers, :ua, :referer, :overwrite, :cont, :split, :maxconn, :minsplit, "
-        ":checksum, :updated)"));
+        ":checksum, :updated, :maxspeed)"));
     query.bindValue(QStringLiteral(":url"), q(r.url));
     query.bindValue(QStringLiteral(":dir"), q(r.directory));
     query.bindValue(QStringLiteral(":name"), q(r.fileName));
@@ -383,6 +387,7 @@ qint64 DownloadStore::insert(const DownloadRequest& r, qint64 addedAtMs) {
     query.bindValue(QStringLiteral(":minsplit"), static_cast<qint64>(r.minSplitSize));
     query.bindValue(QStringLiteral(":checksum"), q(r.checksum));
     query.bindValue(QStringLiteral(":updated"), nowMs());
+    query.bindValue(QStringLiteral(":maxspeed"), static_cast<qint64>(r.maxSpeed));
     if (!query.exec()) {
         spdlog::warn("download list: cannot add a download: {}",
                      describe(query.lastError()).toStdString());
@@ -449,6 +454,22 @@ void DownloadStore::setUrl(qint64 key, const std::string& url) {
     query.bindValue(QStringLiteral(":key"), key);
     if (!query.exec()) {
         spdlog::warn("download list: cannot save the new URL of download {}: {}", key,
+                     describe(query.lastError()).toStdString());
+    }
+}
+
+void DownloadStore::setMaxSpeed(qint64 key, std::int64_t bytesPerSecond) {
+    if (!m_open) {
+        return;
+    }
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("UPDATE downloads SET max_speed = :speed, updated_at_ms = :now "
+                                 "WHERE key = :key"));
+    query.bindValue(QStringLiteral(":speed"), static_cast<qint64>(bytesPerSecond));
+    query.bindValue(QStringLiteral(":now"), nowMs());
+    query.bindValue(QStringLiteral(":key"), key);
+    if (!query.exec()) {
+        spdlog::warn("download list: cannot save the speed limit of download {}: {}", key,
                      describe(query.lastError()).toStdString());
     }
 }
@@ -546,6 +567,7 @@ QList<StoredDownload> DownloadStore::load() const {
         d.request.minSplitSize = next().toLongLong();
         d.request.checksum = s(next());
         d.updatedAtMs = next().toLongLong();
+        d.request.maxSpeed = next().toLongLong();
         d.request.startPaused = d.state == DownloadState::Paused;
         list.append(std::move(d));
     }

@@ -24,7 +24,7 @@ namespace maria2 {
 struct StoredDownload {
     qint64 key = 0;
     qint64 position = 0;
-    DownloadRequest request; // url, directory, fileName (-o) and options as added
+    DownloadRequest request; // url, directory, fileName (-o), options and maxSpeed as added
     DownloadState state = DownloadState::Queued;
     std::string finalPath; // where the file is / will be; empty until the name is known
     std::int64_t totalBytes = -1;
@@ -61,6 +61,8 @@ public:
     // Several updates in one transaction.
     void updateMany(const QList<std::pair<qint64, DownloadSnapshot>>& updates);
     void setUrl(qint64 key, const std::string& url);
+    // The download's own speed limit (request.maxSpeed), B/s, 0 = none.
+    void setMaxSpeed(qint64 key, std::int64_t bytesPerSecond);
     void remove(qint64 key);
     // What the engine pool learned of each host, as JSON text per host key (upserted).
     void saveHostProfiles(const QList<QPair<QString, QString>>& hostToJson);

@@ -1,10 +1,15 @@
 #include "session/Session.h"
 
 #include "core/engine/Engine.h"
+#include "core/governor/Governor.h"
 #include "core/io/ControlFile.h"
+#include "core/monitor/ResourceSampler.h"
 #include "core/pool/EnginePool.h"
 #include "session/DownloadStore.h"
 #include "session/QtDigest.h"
+#include "session/ResourceWatch.h"
+#include "session/SessionGovernor.h"
+#include "session/SessionLimits.h"
 
 #include <QDateTime>
 #include <QMetaObject>
@@ -14,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <set>
 
 namespace maria2 {
 namespace fs = std::filesystem;
@@ -77,14 +83,35 @@ Session::Session(const Config& config, const SessionOptions& options, QObject* p
     , m_flushTimer(new QTimer(this)) {
     qRegisterMetaType<maria2::DownloadSnapshot>();
     qRegisterMetaType<QList<maria2::DownloadSnapshot>>();
+    qRegisterMetaType<maria2::MetricsSnapshot>();
     m_flushTimer->setInterval(kProgressSaveIntervalMs);
     connect(m_flushTimer, &QTimer::timeout, this, &Session::flushProgress);
+
+    // Before anything is added: the windows and limits in force decide what may start.
+    m_limits = std::make_unique<SessionLimits>(*m_engine, m_config.performance.downloadSpeedLimit,
+                                               m_config.queue.timeWindows, options.wallClock);
+    connect(m_limits.get(), &SessionLimits::speedLimitChanged, this, &Session::speedLimitChanged);
+    m_engine->setMaxDownloadsPerHost(m_config.queue.maxDownloadsPerHost);
+    m_governor = std::make_unique<SessionGovernor>(m_config, *m_engine);
+    std::unique_ptr<ResourceSampler> sampler;
+    if (options.samplerFactory) {
+        sampler = options.samplerFactory();
+    }
+    m_watch = std::make_unique<ResourceWatch>(
+        sampler ? std::move(sampler) : createPlatformSampler(),
+        std::chrono::milliseconds(m_config.monitor.sampleIntervalMs),
+        [pool = m_engine.get()] { return pool->traffic().received; });
+    connect(m_watch.get(), &ResourceWatch::sampled, this, &Session::onResourceSample);
+
     if (!options.databasePath.isEmpty()) {
         openStore(options.databasePath);
         loadHostProfiles(); // before restore(): the first downloads are routed well already
         restore();
     }
+    syncFolders();
     m_engine->start();
+    m_limits->start();
+    m_watch->start();
 }
 
 Session::~Session() {
@@ -224,25 +251,39 @@ DownloadId Session::add(const DownloadRequest& request) {
     s.directory = r.directory;
     s.fileName = r.fileName;
     s.checksum = r.checksum;
+    s.maxSpeed = r.maxSpeed;
     s.state = r.startPaused ? DownloadState::Paused : DownloadState::Queued;
     s.addedAtMs = entry.addedAtMs;
     entry.savedState = s.state;
     m_entries.insert(id, entry);
-    startInEngine(id, r);
+    DownloadRequest toRun = r;
+    if (!r.startPaused && m_governor->folderPaused(r.directory)) {
+        // Its folder is below the free-space floor: it waits with the others there.
+        toRun.startPaused = true;
+        const std::string message = m_governor->pauseMessage(r.directory);
+        m_governor->notePaused(id, r.directory, message);
+        s.state = DownloadState::Paused;
+        s.bottleneck = Bottleneck::DiskFull;
+        s.errorMessage = message;
+    }
+    startInEngine(id, toRun);
     m_order.append(id);
     m_latest.insert(id, s);
+    syncFolders();
     emit downloadAdded(s);
     checkIdle();
     return id;
 }
 
 void Session::pause(DownloadId id) {
+    releaseSpacePause(id); // the person's pause from now on: space coming back won't resume it
     if (const DownloadId e = engineId(id)) {
         m_engine->pause(e);
     }
 }
 
 void Session::resume(DownloadId id) {
+    m_governor->forget(id);
     if (const DownloadId e = engineId(id)) {
         m_engine->resume(e);
         return;
@@ -255,10 +296,12 @@ void Session::resume(DownloadId id) {
         return;
     }
     startInEngine(id, resumeRequest(entry->request, it->fileName));
+    syncEngineOrder(); // the pool appended it; it starts from its place in the list
     it->state = DownloadState::Queued;
     it->error = ErrorCode::Ok;
     it->errorMessage.clear();
     save(id, *it);
+    syncFolders();
     emit downloadStateChanged(*it);
     checkIdle();
 }
@@ -272,6 +315,7 @@ void Session::remove(DownloadId id, bool deleteFiles) {
         m_store->remove(entry->key); // at once: the person's intent survives a crash
     }
     entry->key = 0;
+    m_governor->forget(id);
     if (const DownloadId e = engineId(id)) {
         m_engine->remove(e, deleteFiles); // the engine's Removed state drops it here
         return;
@@ -301,10 +345,23 @@ void Session::remove(DownloadId id, bool deleteFiles) {
 }
 
 void Session::pauseAll() {
+    for (const DownloadId id : std::as_const(m_order)) {
+        releaseSpacePause(id);
+    }
     m_engine->pauseAll();
 }
 void Session::resumeAll() {
-    m_engine->resumeAll();
+    if (!m_governor->anyPausedForSpace()) {
+        m_engine->resumeAll();
+    } else {
+        // Not the ones waiting for free space: their folder would fill up.
+        for (const DownloadId id : std::as_const(m_order)) {
+            const DownloadId e = engineId(id);
+            if (e != 0 && !m_governor->pausedForSpace(id)) {
+                m_engine->resume(e);
+            }
+        }
+    }
     const QList<DownloadId> order = m_order;
     for (DownloadId id : order) {
         if (engineId(id) == 0) {
@@ -313,7 +370,9 @@ void Session::resumeAll() {
     }
 }
 void Session::setMaxConcurrentDownloads(int n) {
+    m_config.performance.maxConcurrentDownloads = n;
     m_engine->setMaxConcurrentDownloads(n);
+    m_governor->setUserMaxDownloads(n);
 }
 
 void Session::changeUrl(DownloadId id, const QString& url) {
@@ -352,12 +411,34 @@ void Session::shutdown() {
         return;
     }
     m_shutdown = true;
+    m_limits->stop();
+    m_watch->stop(); // before the pool: the monitor thread reads the pool's counters
+    if (m_metrics.atUnixMs == 0) {
+        // A run shorter than one delivered sample still has figures to show.
+        ResourceSnapshot last = m_watch->latest();
+        if (last.sequence == 0) {
+            last = m_watch->sampleNow();
+        }
+        m_metrics = buildMetrics(last);
+    }
     flushProgress();
     m_flushTimer->stop();
     m_engine->stop(); // interrupts transfers; their Paused states arrive as queued calls
 }
 
 DownloadSnapshot Session::fromEngine(DownloadSnapshot s, DownloadId id) {
+    s = withRestored(std::move(s), id);
+    // Paused for lack of space: the engine only knows it is paused; this says why.
+    if (s.state == DownloadState::Paused) {
+        if (const auto message = m_governor->pausedForSpace(id)) {
+            s.bottleneck = Bottleneck::DiskFull;
+            s.errorMessage = *message;
+        }
+    }
+    return s;
+}
+
+DownloadSnapshot Session::withRestored(DownloadSnapshot s, DownloadId id) {
     s.id = id;
     auto entry = m_entries.find(id);
     if (entry == m_entries.end()) {
@@ -401,6 +482,7 @@ void Session::onEngineState(const DownloadSnapshot& engineSnapshot) {
         const DownloadSnapshot s = fromEngine(engineSnapshot, id);
         m_latest.insert(id, s);
         save(id, s);
+        syncFolders();
         emit downloadStateChanged(s);
     }
     checkIdle();
@@ -437,17 +519,24 @@ void Session::dropDownload(DownloadId id) {
     m_latest.remove(id);
     m_order.removeOne(id);
     m_entries.remove(id);
+    m_governor->forget(id);
     if (const DownloadId e = m_toEngine.take(id)) {
         m_fromEngine.remove(e);
     }
+    syncFolders();
     emit downloadRemoved(id);
 }
 
-DownloadSnapshot Session::toSave(Entry& entry, const DownloadSnapshot& s) const {
+DownloadSnapshot Session::toSave(DownloadId id, Entry& entry, const DownloadSnapshot& s) const {
     DownloadSnapshot copy = s;
-    if (m_shutdown && s.state == DownloadState::Paused) {
-        // Paused by the shutdown, not by a person: the next start resumes it.
+    if (s.state == DownloadState::Paused && (m_shutdown || m_governor->pausedForSpace(id))) {
+        // Paused by the shutdown or for lack of space, not by a person: the next start resumes
+        // it (and pauses it again at the first sample if there is still no room).
         copy.state = entry.savedState;
+        copy.bottleneck = Bottleneck::None;
+        if (copy.error == ErrorCode::Ok) {
+            copy.errorMessage.clear();
+        }
     }
     entry.savedState = copy.state;
     entry.progressDirty = false;
@@ -459,7 +548,7 @@ void Session::save(DownloadId id, const DownloadSnapshot& s) {
     if (!m_store || entry == m_entries.end() || entry->key == 0) {
         return;
     }
-    m_store->updateFromSnapshot(entry->key, toSave(*entry, s));
+    m_store->updateFromSnapshot(entry->key, toSave(id, *entry, s));
 }
 
 void Session::flushProgress() {
@@ -470,7 +559,7 @@ void Session::flushProgress() {
     QList<std::pair<qint64, DownloadSnapshot>> updates;
     for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
         if (it->progressDirty && it->key != 0) {
-            updates.append({it->key, toSave(*it, m_latest.value(it.key()))});
+            updates.append({it->key, toSave(it.key(), *it, m_latest.value(it.key()))});
         }
     }
     if (updates.isEmpty()) {

@@ -7,14 +7,22 @@
 // is saved when added, on every state change and, while it runs, its bytes at most every ~2 s.
 // A new Session on the same file shows them all again: finished ones as they were (not run),
 // interrupted ones resume from their part files by themselves, paused ones stay paused.
+//
+// It also watches the machine (ResourceWatch: CPU, memory, free space of every folder in use)
+// and lets the governor cut back when the machine is loaded (SessionGovernor), keeps the speed
+// limits and time windows in force (SessionLimits), and publishes one MetricsSnapshot per
+// sample (docs/throttling.md, "Session").
 #include "core/config/Config.h"
 #include "core/engine/DownloadTypes.h"
+#include "core/monitor/Metrics.h"
 
 #include <QHash>
 #include <QList>
 #include <QObject>
 #include <QString>
 #include <QStringList>
+#include <ctime>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -24,10 +32,21 @@ namespace maria2 {
 
 class DownloadStore;
 class EnginePool;
+class ResourceSampler;
+class ResourceWatch;
+class SessionGovernor;
+class SessionLimits;
+struct GovernorAction;
 struct TransferReport;
 
 struct SessionOptions {
     QString databasePath; // SQLite file for the queue and history; empty = nothing persists
+    // The resource monitor's source of CPU/memory/disk figures; null = the platform's sampler.
+    // Tests pass a fake to drive the governor.
+    // (Initialised, so SessionOptions{path} names only the database without a warning.)
+    std::function<std::unique_ptr<ResourceSampler>()> samplerFactory = nullptr;
+    // Local wall time for the time windows; null = the machine's clock. Tests pass a fake.
+    std::function<std::time_t()> wallClock = nullptr;
 };
 
 class Session : public QObject {
@@ -54,12 +73,36 @@ public:
     void remove(DownloadId id, bool deleteFiles = false);
     void pauseAll();
     void resumeAll();
+    // The person's MaxConcurrentDownloads (the governor may run fewer while the machine is busy).
     void setMaxConcurrentDownloads(int n);
     // A refreshed link for a download (e.g. after "link expired"). Resume it afterwards: it
     // continues from its bytes if the server shows the same file, else it says so.
     void changeUrl(DownloadId id, const QString& url);
 
-    // The latest snapshot of every download, in the order they were added.
+    // Speed limits, applied at once to running transfers. The user's global limit starts as
+    // PerformanceSettings.DownloadSpeedLimit; a time window's limit and the governor's cap
+    // may lower what is in force (effectiveSpeedLimit). 0 = none.
+    void setSpeedLimit(std::int64_t bytesPerSecond);
+    std::int64_t speedLimit() const;
+    std::int64_t effectiveSpeedLimit() const;
+    void setDownloadSpeedLimit(DownloadId id, std::int64_t bytesPerSecond);
+
+    // Queue order (= start order; persisted). False when nothing moved. Finished downloads
+    // have a place too (they keep it in the list); only unfinished ones are started by it.
+    bool moveUp(DownloadId id);
+    bool moveDown(DownloadId id);
+    bool moveToTop(DownloadId id);
+    bool moveToBottom(DownloadId id);
+    // Ids in queue order.
+    QList<DownloadId> queueOrder() const;
+    // Replaces Queue.TimeWindows at run time. Returns an error naming what is wrong (nothing
+    // changes then), or an empty string.
+    QString setTimeWindows(const QString& text);
+
+    // The latest metrics (what metricsUpdated last carried).
+    MetricsSnapshot metrics() const;
+
+    // The latest snapshot of every download, in queue order.
     QList<DownloadSnapshot> downloads() const;
     // The engines of the pool, for "--engine" and the add dialog's engine choice.
     QStringList engineNames() const;
@@ -77,9 +120,17 @@ signals:
     void downloadRemoved(maria2::DownloadId id);
     // Nothing is queued, connecting, downloading or waiting to retry.
     void idle();
+    // Once per resource sample (Monitor.SampleIntervalMs).
+    void metricsUpdated(const maria2::MetricsSnapshot& metrics);
+    // The governor acted ("throttled: CPU 86% > 70% - ...", "restored: ...", "paused: ...").
+    void governorAction(const QString& message, bool throttled);
+    // The speed limit in force changed (user, window or governor). 0 = none.
+    void speedLimitChanged(qint64 bytesPerSecond);
+    void queueOrderChanged();
 
 private:
     class Listener;
+    enum class QueueMove { Up, Down, Top, Bottom };
     struct Entry {
         DownloadRequest request; // as added (directory filled in); what a restart runs
         qint64 key = 0;          // its row in the store; 0 = not saved
@@ -100,10 +151,23 @@ private:
     void onEngineState(const DownloadSnapshot& engineSnapshot);
     void onEngineProgress(const QList<DownloadSnapshot>& batch);
     void dropDownload(DownloadId id);
-    DownloadSnapshot toSave(Entry& entry, const DownloadSnapshot& s) const;
+    DownloadSnapshot withRestored(DownloadSnapshot s, DownloadId id);
+    DownloadSnapshot toSave(DownloadId id, Entry& entry, const DownloadSnapshot& s) const;
     void save(DownloadId id, const DownloadSnapshot& s);
     void flushProgress();
     void checkIdle();
+    // Queue order.
+    bool move(DownloadId id, QueueMove how);
+    void syncEngineOrder(); // the pool's order = m_order's (engine downloads only)
+    void savePositions();
+    // Resources and the governor.
+    void onResourceSample(const ResourceSnapshot& snapshot);
+    void applyGovernorAction(const GovernorAction& action);
+    void pauseFolder(const std::string& folder);
+    void resumeFolder(const std::string& folder);
+    void releaseSpacePause(DownloadId id); // a person took over a download paused for space
+    void syncFolders();                    // watch the folders of unfinished downloads
+    MetricsSnapshot buildMetrics(const ResourceSnapshot& resources) const;
 
     Config m_config;
     std::unique_ptr<Listener> m_listener;
@@ -121,8 +185,14 @@ private:
     QHash<DownloadId, DownloadSnapshot> m_latest;
     bool m_wasIdle = true;
     bool m_shutdown = false;
+    MetricsSnapshot m_metrics;
+    // After m_engine: destroyed before it (they hold references to the pool).
+    std::unique_ptr<SessionLimits> m_limits;
+    std::unique_ptr<SessionGovernor> m_governor;
+    std::unique_ptr<ResourceWatch> m_watch; // its thread reads the pool's counters
 };
 
 } // namespace maria2
 
 Q_DECLARE_METATYPE(maria2::DownloadSnapshot)
+Q_DECLARE_METATYPE(maria2::MetricsSnapshot)

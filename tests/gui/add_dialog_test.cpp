@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QGuiApplication>
 #include <QLineEdit>
 #include <QPushButton>
@@ -209,4 +210,34 @@ TEST(AddUrlsDialogTest, AnEngineCanBeForcedOrLeftToTheRouter) {
     combo->setCurrentIndex(2);
     EXPECT_EQ(dialog.engine(), QStringLiteral("bulk"));
     EXPECT_EQ(dialog.requests().at(0).engine, "bulk");
+}
+
+TEST(AddUrlsDialogTest, SpeedLimitBecomesTheRequestsMaxSpeed) {
+    AddUrlsDialog dialog(QStringLiteral("/tmp"), nullptr, false);
+    auto* value = dialog.findChild<QDoubleSpinBox*>(QStringLiteral("speedLimitValue"));
+    auto* unit = dialog.findChild<QComboBox*>(QStringLiteral("speedLimitUnit"));
+    ASSERT_NE(value, nullptr);
+    ASSERT_NE(unit, nullptr);
+    dialog.setUrlsText(QStringLiteral("http://a.example/x.iso\nhttp://b.example/y.iso"));
+    // Empty / 0 = no limit of its own.
+    EXPECT_EQ(value->text(), QStringLiteral("Unlimited"));
+    EXPECT_EQ(dialog.requests().at(0).maxSpeed, 0);
+
+    // What a person types: 1.5 in MiB/s, then 512 in KiB/s; every request gets it.
+    unit->setCurrentIndex(unit->findText(QStringLiteral("MiB/s")));
+    value->setValue(1.5);
+    auto requests = dialog.requests();
+    ASSERT_EQ(requests.size(), 2);
+    EXPECT_EQ(requests.at(0).maxSpeed, 3 * 512 * 1024);
+    EXPECT_EQ(requests.at(1).maxSpeed, 3 * 512 * 1024);
+    unit->setCurrentIndex(unit->findText(QStringLiteral("KiB/s")));
+    value->setValue(512);
+    EXPECT_EQ(dialog.requests().at(0).maxSpeed, 512 * 1024);
+
+    dialog.setSpeedLimit(2 * 1024 * 1024); // shown in the unit that reads best
+    EXPECT_EQ(unit->currentText(), QStringLiteral("MiB/s"));
+    EXPECT_DOUBLE_EQ(value->value(), 2.0);
+    EXPECT_EQ(dialog.speedLimit(), 2 * 1024 * 1024);
+    dialog.setSpeedLimit(0);
+    EXPECT_EQ(dialog.requests().at(1).maxSpeed, 0);
 }

@@ -36,6 +36,7 @@ protected:
         config.download.directory = m_target.path().toStdString();
         config.logging.toFile = false;
         config.logging.level = "off";
+        config.performance.downloadSpeedLimit = 0; // full speed: no limit to wait for
         m_session = std::make_unique<maria2::Session>(config);
         m_window = std::make_unique<MainWindow>(m_session.get());
         m_window->show();

@@ -47,6 +47,7 @@ TEST(GuiEndToEnd, DownloadsAFileThroughTheWindowsSession) {
     config.download.directory = target.path().toStdString();
     config.logging.toFile = false;
     config.logging.level = "off";
+    config.performance.downloadSpeedLimit = 0; // full speed: no limit to wait for
 
     maria2::Session session(config);
     MainWindow window(&session);
@@ -127,6 +128,7 @@ TEST(GuiEndToEnd, PauseResumeAndRemoveThroughTheActions) {
     config.download.directory = target.path().toStdString();
     config.logging.toFile = false;
     config.logging.level = "off";
+    config.performance.downloadSpeedLimit = 0; // full speed: no limit to wait for
     maria2::Session session(config);
     MainWindow window(&session);
     window.show();

@@ -4,6 +4,7 @@
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <memory>
 
@@ -446,3 +447,102 @@ TEST(ModelEngineColumn, ShowsTheEngineAndTheRouteAsATooltip) {
 }
 
 } // namespace
+
+// ---------------------------------------------------------------------------------------------
+// "Why is it slow?" and the queue order
+
+TEST_F(ModelTest, BottleneckReadsInTheStatusColumn) {
+    DownloadSnapshot s = snapshot(1, DownloadState::Downloading, 1000, 100);
+    s.bottleneck = maria2::Bottleneck::Network;
+    m_model->addDownload(s);
+    const int status = DownloadsModel::Status;
+    EXPECT_EQ(text(0, status), QStringLiteral("Downloading")); // the network: nothing to say
+
+    QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+    s.bottleneck = maria2::Bottleneck::SpeedLimit;
+    m_model->applyProgress({s}); // a bottleneck change alone repaints the status cell
+    ASSERT_EQ(changed.size(), 1);
+    const QList<Span> got = spans(changed);
+    EXPECT_LE(got.first().firstColumn, status);
+    EXPECT_GE(got.first().lastColumn, status);
+    EXPECT_EQ(text(0, status), QStringLiteral("Downloading \u2014 speed limit"));
+    const QString tip = m_model->index(0, status).data(Qt::ToolTipRole).toString();
+    EXPECT_TRUE(tip.contains(QStringLiteral("Speed Limit"))) << tip.toStdString(); // what helps
+
+    DownloadSnapshot waiting = snapshot(2, DownloadState::Queued);
+    waiting.bottleneck = maria2::Bottleneck::WaitingSlot;
+    m_model->addDownload(waiting);
+    EXPECT_EQ(text(1, status), QStringLiteral("Queued \u2014 waiting for a slot"));
+
+    DownloadSnapshot own = snapshot(3, DownloadState::Downloading);
+    own.bottleneck = maria2::Bottleneck::DownloadLimit;
+    own.maxSpeed = 512 * 1024;
+    m_model->addDownload(own);
+    EXPECT_TRUE(text(2, status).contains(QStringLiteral("own speed limit")));
+    EXPECT_EQ(m_model->index(2, DownloadsModel::Speed).data(Qt::ToolTipRole).toString(),
+              QStringLiteral("Limited to 512.0 KiB/s"));
+
+    // Every bottleneck but none and network has a text and an explanation.
+    using B = maria2::Bottleneck;
+    for (B b : {B::ServerCap, B::SpeedLimit, B::DownloadLimit, B::ThrottledCpu, B::ThrottledMemory,
+                B::DiskBound, B::DiskFull, B::WaitingSlot, B::WaitingHost, B::WaitingWindow,
+                B::WaitingRetry}) {
+        EXPECT_FALSE(DownloadsModel::bottleneckText(b).isEmpty()) << maria2::toString(b);
+        EXPECT_FALSE(DownloadsModel::bottleneckExplanation(b).isEmpty()) << maria2::toString(b);
+    }
+    EXPECT_TRUE(DownloadsModel::bottleneckText(B::None).isEmpty());
+    EXPECT_TRUE(DownloadsModel::bottleneckText(B::Network).isEmpty());
+
+    // A finished download has no bottleneck to show.
+    DownloadSnapshot done = snapshot(4, DownloadState::Completed, 1000, 1000);
+    done.bottleneck = B::SpeedLimit;
+    m_model->addDownload(done);
+    EXPECT_EQ(text(3, status), QStringLiteral("Completed"));
+}
+
+TEST_F(ModelTest, QueueOrderMovesRowsNeverResets) {
+    addRows(5); // ids 1..5
+    const auto ids = [this] {
+        QList<maria2::DownloadId> out;
+        for (int row = 0; row < m_model->rowCount(); ++row)
+            out.append(m_model->snapshotAt(row).id);
+        return out;
+    };
+    QSignalSpy moved(m_model.get(), &QAbstractItemModel::rowsMoved);
+    QSignalSpy reset(m_model.get(), &QAbstractItemModel::modelReset);
+    QSignalSpy layout(m_model.get(), &QAbstractItemModel::layoutChanged);
+    QPersistentModelIndex third(m_model->index(2, 0)); // id 3
+
+    m_model->applyOrder({1, 3, 2, 4, 5}); // 3 moved up: one move
+    EXPECT_EQ(ids(), (QList<maria2::DownloadId>{1, 3, 2, 4, 5}));
+    EXPECT_EQ(moved.size(), 1);
+    EXPECT_EQ(third.row(), 1); // a view's selection follows the row
+    EXPECT_EQ(m_model->rowOf(3), 1);
+    EXPECT_EQ(m_model->rowOf(2), 2);
+
+    m_model->applyOrder({5, 1, 3, 2, 4}); // 5 to the top
+    EXPECT_EQ(ids(), (QList<maria2::DownloadId>{5, 1, 3, 2, 4}));
+    m_model->applyOrder({1, 3, 2, 4, 5}); // and to the bottom again
+    EXPECT_EQ(ids(), (QList<maria2::DownloadId>{1, 3, 2, 4, 5}));
+    EXPECT_EQ(third.row(), 1);
+    const qsizetype moves = moved.size();
+    m_model->applyOrder({1, 3, 2, 4, 5}); // no change: no signal
+    EXPECT_EQ(moved.size(), moves);
+
+    // Ids the queue does not list keep their row; unknown ids are ignored.
+    m_model->applyOrder({4, 99, 2});
+    EXPECT_EQ(ids(), (QList<maria2::DownloadId>{1, 3, 4, 2, 5}));
+
+    // A big shuffle is one layout change, still no reset, and persistent indexes follow.
+    addRows(40); // ids 1..40 again: 1..5 are updates, 6..40 new rows
+    QList<maria2::DownloadId> reversed = ids();
+    std::reverse(reversed.begin(), reversed.end());
+    QPersistentModelIndex first(m_model->index(0, 0));
+    const maria2::DownloadId firstId = m_model->snapshotAt(0).id;
+    m_model->applyOrder(reversed);
+    EXPECT_EQ(ids(), reversed);
+    EXPECT_EQ(layout.size(), 1);
+    EXPECT_EQ(first.row(), m_model->rowCount() - 1);
+    EXPECT_EQ(m_model->rowOf(firstId), m_model->rowCount() - 1);
+    EXPECT_EQ(reset.size(), 0);
+}

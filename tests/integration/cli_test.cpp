@@ -3,8 +3,11 @@
 #include "support/TestServers.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <gtest/gtest.h>
@@ -31,6 +34,8 @@ protected:
         s_sha = maria2::test::writeRandomFile(s_nginx->docRoot() + "/file.bin", 1536 * 1024, 21);
         s_slowSha =
             maria2::test::writeRandomFile(s_nginx->docRoot() + "/big.bin", 3 * 1024 * 1024, 22);
+        s_twoSha =
+            maria2::test::writeRandomFile(s_nginx->docRoot() + "/two.bin", 2 * 1024 * 1024, 23);
     }
     static void TearDownTestSuite() { s_nginx.reset(); }
 
@@ -52,7 +57,12 @@ protected:
         return e;
     }
 
+    // Full speed unless the test sets a limit itself: the config's default limit (10 MiB/s)
+    // would only slow these runs down.
     RunResult run(const QStringList& args) {
+        return runRaw(QStringList{"--max-overall-download-limit=0"} + args);
+    }
+    RunResult runRaw(const QStringList& args) {
         QProcess p;
         p.setProcessEnvironment(env());
         p.start(MARIA2C_PATH, args);
@@ -70,6 +80,7 @@ protected:
     static std::unique_ptr<NginxServer> s_nginx;
     static QString s_sha;
     static QString s_slowSha;
+    static QString s_twoSha;
     QTemporaryDir m_home;
     QTemporaryDir m_out;
 };
@@ -77,6 +88,20 @@ protected:
 std::unique_ptr<NginxServer> CliTest::s_nginx;
 QString CliTest::s_sha;
 QString CliTest::s_slowSha;
+QString CliTest::s_twoSha;
+
+// The JSON objects of a --stats-json stream; a line that is not one fails the test.
+QList<QJsonObject> jsonLines(const QString& text) {
+    QList<QJsonObject> out;
+    for (const QString& line : text.split('\n', Qt::SkipEmptyParts)) {
+        QJsonParseError error{};
+        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8(), &error);
+        EXPECT_EQ(error.error, QJsonParseError::NoError) << line.toStdString();
+        EXPECT_TRUE(doc.isObject()) << line.toStdString();
+        out.append(doc.object());
+    }
+    return out;
+}
 
 TEST_F(CliTest, DownloadsAFileAndPrintsTheSummary) {
     const RunResult r = run({"-d", m_out.path(), s_nginx->httpUrl("file.bin")});
@@ -145,7 +170,8 @@ TEST_F(CliTest, SecondRunDoesNotOverwriteUnlessAllowed) {
 TEST_F(CliTest, CtrlCLeavesAResumablePartFileAndDashCFinishesIt) {
     QProcess p;
     p.setProcessEnvironment(env());
-    p.start(MARIA2C_PATH, {"-d", m_out.path(), s_nginx->httpUrl("slow/big.bin")});
+    p.start(MARIA2C_PATH, {"--max-overall-download-limit=0", "-d", m_out.path(),
+                           s_nginx->httpUrl("slow/big.bin")});
     ASSERT_TRUE(p.waitForStarted());
     // Progress is recorded (after an fsync) in the control file about once a second.
     ASSERT_TRUE(maria2::test::waitFor(
@@ -266,6 +292,104 @@ TEST_F(CliTest, HelpAndVersion) {
     r = run({"-v"});
     EXPECT_EQ(r.exitCode, 0);
     EXPECT_TRUE(r.out.startsWith("maria2c ")) << r.out.toStdString();
+}
+
+TEST_F(CliTest, OverallLimitSlowsTheDownloadAndStatsJsonRecordsIt) {
+    const QString stats = m_home.path() + "/stats.jsonl";
+    QElapsedTimer clock;
+    clock.start();
+    const RunResult r = runRaw({"-d", m_out.path(), "--max-overall-download-limit=512K",
+                                "--stats-json=" + stats, s_nginx->httpUrl("two.bin")});
+    const qint64 elapsedMs = clock.elapsed();
+    ASSERT_EQ(r.exitCode, 0) << r.err.toStdString();
+    EXPECT_EQ(maria2::test::sha256OfFile(out("two.bin")), s_twoSha);
+    // 2 MiB at 512 KiB/s is 4 s; a limit can only make it slower, so only a lower bound, with
+    // room for the bucket's initial burst.
+    EXPECT_GE(elapsedMs, 2500);
+
+    QFile f(stats);
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(f.readAll());
+    EXPECT_TRUE(text.endsWith('\n')) << "every line is complete";
+    const QList<QJsonObject> lines = jsonLines(text);
+    ASSERT_GE(lines.size(), 1);
+    for (const QJsonObject& o : lines) {
+        for (const char* key : {"time", "speed", "cpu", "memory", "downloads", "efficiency"}) {
+            EXPECT_TRUE(o.contains(key)) << key << " in " << text.toStdString();
+        }
+        EXPECT_TRUE(o.value("downloads").isArray());
+        // The limit in force: the user's, or lower if the governor capped it on a busy machine.
+        EXPECT_GT(o.value("speedLimit").toDouble(), 0);
+        EXPECT_LE(o.value("speedLimit").toDouble(), 512 * 1024);
+    }
+}
+
+TEST_F(CliTest, PerDownloadLimitAndStatsOnStdout) {
+    QElapsedTimer clock;
+    clock.start();
+    const RunResult r = run({"-d", m_out.path(), "--max-download-limit=512K", "--stats-json=-",
+                             s_nginx->httpUrl("two.bin")});
+    const qint64 elapsedMs = clock.elapsed();
+    ASSERT_EQ(r.exitCode, 0) << r.err.toStdString();
+    EXPECT_EQ(maria2::test::sha256OfFile(out("two.bin")), s_twoSha);
+    EXPECT_GE(elapsedMs, 2500); // 4 s at the limit; only a lower bound
+    // stdout carries only the JSON lines; the person's notices and summary move to stderr.
+    const QList<QJsonObject> lines = jsonLines(r.out);
+    ASSERT_GE(lines.size(), 1) << r.out.toStdString();
+    EXPECT_TRUE(lines.last().contains("efficiency"));
+    EXPECT_TRUE(r.err.contains("Download Results:")) << r.err.toStdString();
+    EXPECT_FALSE(r.out.contains("Download Results:"));
+}
+
+TEST_F(CliTest, BadLimitsAndAnUnwritableStatsFileExitWith28) {
+    RunResult r = run(
+        {"-d", m_out.path(), "--max-overall-download-limit=fast", s_nginx->httpUrl("file.bin")});
+    EXPECT_EQ(r.exitCode, 28);
+    EXPECT_TRUE(r.err.contains("--max-overall-download-limit")) << r.err.toStdString();
+    EXPECT_TRUE(r.err.contains("'fast'")) << r.err.toStdString();
+
+    r = run({"-d", m_out.path(), "--max-download-limit=-1M", s_nginx->httpUrl("file.bin")});
+    EXPECT_EQ(r.exitCode, 28);
+    EXPECT_TRUE(r.err.contains("--max-download-limit")) << r.err.toStdString();
+
+    const QString unwritable = m_home.path() + "/no/such/folder/stats.jsonl";
+    r = run({"-d", m_out.path(), "--stats-json=" + unwritable, s_nginx->httpUrl("file.bin")});
+    EXPECT_EQ(r.exitCode, 28);
+    EXPECT_TRUE(r.err.contains("--stats-json")) << r.err.toStdString();
+    EXPECT_TRUE(r.err.contains(unwritable)) << r.err.toStdString();
+    EXPECT_TRUE(files().isEmpty()) << "nothing started";
+}
+
+// Requests maria2c made for /status/500 (the access log, read after the run ended).
+int requestsFor500(const NginxServer& nginx) {
+    int n = 0;
+    for (const auto& e : nginx.accessLog())
+        n += e.uri == "/status/500" ? 1 : 0;
+    return n;
+}
+
+TEST_F(CliTest, ExitsWithTheDownloadsResultWithoutQueueRetries) {
+    // By default a failed download is not restarted by the queue: one request, then exit 22.
+    s_nginx->clearAccessLog();
+    const RunResult r = run({"-d", m_out.path(), "-m", "1", s_nginx->httpUrl("status/500")});
+    EXPECT_EQ(r.exitCode, 22) << r.err.toStdString();
+    ASSERT_TRUE(maria2::test::waitFor([&] { return requestsFor500(*s_nginx) >= 1; }, 10000));
+    EXPECT_EQ(requestsFor500(*s_nginx), 1);
+}
+
+TEST_F(CliTest, QueueRetriesRestartAFailedDownload) {
+    // --queue-retries=1 (with a short delay from the config) restarts it once, then exits 22.
+    const QString conf = m_home.path() + "/quick-retry.json";
+    QFile f(conf);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write("{ \"Queue\": { \"RetryDelaySeconds\": 1 } }");
+    f.close();
+    s_nginx->clearAccessLog();
+    const RunResult r = run({"--conf-path=" + conf, "-d", m_out.path(), "-m", "1",
+                             "--queue-retries=1", s_nginx->httpUrl("status/500")});
+    EXPECT_EQ(r.exitCode, 22) << r.err.toStdString();
+    ASSERT_TRUE(maria2::test::waitFor([&] { return requestsFor500(*s_nginx) >= 2; }, 10000));
+    EXPECT_EQ(requestsFor500(*s_nginx), 2);
 }
 
 } // namespace

@@ -114,6 +114,7 @@ DownloadRequest fullRequest() {
     r.maxConnectionsPerServer = 9;
     r.minSplitSize = 3 * 1024 * 1024;
     r.checksum = "sha-256=00ff";
+    r.maxSpeed = 512 * 1024;
     return r;
 }
 
@@ -165,6 +166,7 @@ TEST_F(DownloadStoreTest, RoundTripsEveryFieldAcrossReopening) {
     EXPECT_EQ(d.request.maxConnectionsPerServer, r.maxConnectionsPerServer);
     EXPECT_EQ(d.request.minSplitSize, r.minSplitSize);
     EXPECT_EQ(d.request.checksum, r.checksum);
+    EXPECT_EQ(d.request.maxSpeed, r.maxSpeed);
     EXPECT_EQ(d.state, DownloadState::LinkExpired);
     EXPECT_EQ(d.totalBytes, 5000000000);
     EXPECT_EQ(d.doneBytes, 4000000000);
@@ -272,6 +274,58 @@ TEST_F(DownloadStoreTest, MigratesAVersion1DatabaseKeepingItsRows) {
               1);
 }
 
+TEST_F(DownloadStoreTest, MigratesAVersion3DatabaseKeepingItsRowsAndOrder) {
+    QDir().mkpath(QFileInfo(dbPath()).absolutePath());
+    {
+        // Exactly what version 3 left: the table, its index and the host profiles.
+        Peek peek(dbPath());
+        ASSERT_TRUE(peek.ok());
+        ASSERT_TRUE(peek.exec(kV1Schema));
+        ASSERT_TRUE(peek.exec("CREATE INDEX downloads_by_position ON downloads(position)"));
+        ASSERT_TRUE(peek.exec("CREATE TABLE host_profiles (host TEXT PRIMARY KEY, profile TEXT "
+                              "NOT NULL, updated_at_ms INTEGER NOT NULL)"));
+        ASSERT_TRUE(peek.exec("INSERT INTO downloads (position, url, state, added_at_ms, "
+                              "updated_at_ms, done_bytes, split) VALUES (2, 'http://old/second', "
+                              "'queued', 42, 42, 0, 3)"));
+        ASSERT_TRUE(peek.exec("INSERT INTO downloads (position, url, state, added_at_ms, "
+                              "updated_at_ms, done_bytes) VALUES (1, 'http://old/first', "
+                              "'paused', 41, 41, 555)"));
+        ASSERT_TRUE(peek.exec("INSERT INTO host_profiles VALUES ('http://old:80', '{}', 7)"));
+        ASSERT_TRUE(peek.exec("PRAGMA user_version = 3"));
+    }
+    DownloadStore store(dbPath());
+    QString error;
+    ASSERT_TRUE(store.open(&error)) << error.toStdString();
+    EXPECT_TRUE(store.warning().isEmpty()) << store.warning().toStdString();
+    EXPECT_TRUE(corruptFilesBeside(dbPath()).isEmpty());
+    const auto rows = store.load();
+    ASSERT_EQ(rows.size(), 2);
+    EXPECT_EQ(rows[0].request.url, "http://old/first"); // queue order, not insertion order
+    EXPECT_EQ(rows[0].state, DownloadState::Paused);
+    EXPECT_EQ(rows[0].doneBytes, 555);
+    EXPECT_EQ(rows[1].request.url, "http://old/second");
+    EXPECT_EQ(rows[1].request.split, 3);
+    EXPECT_EQ(rows[0].request.maxSpeed, 0); // no limit: what those rows meant
+    EXPECT_EQ(rows[1].request.maxSpeed, 0);
+    EXPECT_EQ(store.loadHostProfiles().size(), 1);
+    Peek peek(dbPath());
+    EXPECT_EQ(peek.scalar("PRAGMA user_version").toInt(), DownloadStore::schemaVersion());
+    EXPECT_GE(DownloadStore::schemaVersion(), 4);
+
+    // The new column works: set, kept, and written by insert.
+    store.setMaxSpeed(rows[1].key, 123456);
+    DownloadRequest r;
+    r.url = "http://new/third";
+    r.maxSpeed = 654321;
+    const qint64 key = store.insert(r, 50);
+    ASSERT_GT(key, 0);
+    const auto again = store.load();
+    ASSERT_EQ(again.size(), 3);
+    EXPECT_EQ(again[1].request.maxSpeed, 123456);
+    EXPECT_EQ(again[2].request.url, "http://new/third");
+    EXPECT_EQ(again[2].request.maxSpeed, 654321);
+}
+
 TEST_F(DownloadStoreTest, RefusesANewerSchemaAndLeavesTheFileAlone) {
     QDir().mkpath(QFileInfo(dbPath()).absolutePath());
     {
@@ -359,6 +413,9 @@ protected:
         ASSERT_TRUE(m_dir.isValid());
         m_config = ConfigLoader::defaults();
         m_config.download.directory = (m_dir.path() + "/downloads").toStdString();
+        m_config.performance.downloadSpeedLimit = 0; // full speed: /slow/ sets the pace
+        m_config.performance.cpuUsagePercent = 100;  // no governor cuts on a busy test machine
+        m_config.performance.memoryUsagePercent = 100;
         m_config.retry.initialDelayMs = 20;
         m_config.retry.maxDelayMs = 200;
         m_config.ui.progressIntervalMs = 100;
@@ -559,6 +616,9 @@ int runStoreSessionChild(const QStringList& args) {
     }
     Config config = ConfigLoader::defaults();
     config.download.directory = args[1].toStdString();
+    config.performance.downloadSpeedLimit = 0;
+    config.performance.cpuUsagePercent = 100;
+    config.performance.memoryUsagePercent = 100;
     config.ui.progressIntervalMs = 100;
     Session session(config, SessionOptions{args[0]});
     DownloadRequest fast;

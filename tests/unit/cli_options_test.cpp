@@ -346,7 +346,11 @@ TEST(CliHelp, MentionsEveryLongOption) {
                              "--help",
                              "--version",
                              "--log",
-                             "--log-level"}) {
+                             "--log-level",
+                             "--max-overall-download-limit",
+                             "--max-download-limit",
+                             "--stats-json",
+                             "--queue-retries"}) {
         EXPECT_TRUE(contains(help, name)) << name;
         // And every option named in the help is accepted by the parser.
         const ParseResult r = parse({std::string(name) + "=x"});
@@ -486,6 +490,72 @@ TEST(CliParse, VerifyAutoAndOff) {
     const ParseResult bad = parse({"--verify=sha256", "http://a/1"});
     EXPECT_TRUE(contains(bad.error, "--verify")) << bad.error;
     EXPECT_TRUE(contains(bad.error, "sha256")) << bad.error;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Speed limits, --stats-json and --queue-retries
+
+TEST(CliSpeed, ParsesAria2FormsAndDecimals) {
+    using maria2::cli::parseSpeed;
+    EXPECT_EQ(parseSpeed("0"), 0);
+    EXPECT_EQ(parseSpeed("100000"), 100000);
+    EXPECT_EQ(parseSpeed("512K"), 512 * 1024);
+    EXPECT_EQ(parseSpeed("512k"), 512 * 1024);
+    EXPECT_EQ(parseSpeed("10M"), 10 * 1024 * 1024);
+    EXPECT_EQ(parseSpeed("1.5M"), 3 * 512 * 1024);
+    EXPECT_EQ(parseSpeed("0.5K"), 512);
+    EXPECT_EQ(parseSpeed("2G"), std::int64_t{2} * 1024 * 1024 * 1024);
+    EXPECT_EQ(parseSpeed("1.25"), 1); // rounded to whole bytes
+    for (const char* bad :
+         {"", "fast", "-1", "+1", "1.", ".5M", "1.5.5M", "1,5M", "10MB/s", "1e6", "M", "1.xK"}) {
+        EXPECT_FALSE(parseSpeed(bad).has_value()) << bad;
+    }
+}
+
+TEST(CliParse, SpeedLimitsAllFormsAndDefaults) {
+    const CliOptions none = ok({"http://a/1"});
+    EXPECT_FALSE(none.overallLimit.has_value()); // the config's limit applies
+    EXPECT_FALSE(none.downloadLimit.has_value());
+
+    EXPECT_EQ(ok({"--max-overall-download-limit=10M"}).overallLimit, 10 * 1024 * 1024);
+    EXPECT_EQ(ok({"--max-overall-download-limit", "1.5M"}).overallLimit, 3 * 512 * 1024);
+    EXPECT_EQ(ok({"--max-overall-download-limit=0"}).overallLimit, 0); // unlimited
+    EXPECT_EQ(ok({"--max-download-limit=512K"}).downloadLimit, 512 * 1024);
+    EXPECT_EQ(ok({"--max-download-limit", "0"}).downloadLimit, 0);
+}
+
+TEST(CliParse, BadSpeedLimitNamesOptionAndValue) {
+    for (const char* option : {"--max-overall-download-limit", "--max-download-limit"}) {
+        for (const char* value : {"fast", "-5M", "10MB", "1.5.5M", "2T", "2048G"}) {
+            const ParseResult r = parse({std::string(option) + "=" + value, "http://a/1"});
+            EXPECT_TRUE(contains(r.error, option)) << option << "=" << value << ": " << r.error;
+            EXPECT_TRUE(contains(r.error, std::string("'") + value + "'")) << r.error;
+            EXPECT_TRUE(contains(r.error, "512K")) << r.error; // says what would work
+        }
+        const ParseResult missing = parse({option});
+        EXPECT_TRUE(contains(missing.error, "needs a value")) << missing.error;
+    }
+}
+
+TEST(CliParse, StatsJsonTakesAFileOrDash) {
+    EXPECT_TRUE(ok({"http://a/1"}).statsJson.empty());
+    EXPECT_EQ(ok({"--stats-json=/tmp/s.jsonl"}).statsJson, "/tmp/s.jsonl");
+    EXPECT_EQ(ok({"--stats-json", "-", "http://a/1"}).statsJson, "-");
+    const ParseResult empty = parse({"--stats-json="});
+    EXPECT_TRUE(contains(empty.error, "--stats-json")) << empty.error;
+    const ParseResult missing = parse({"--stats-json"});
+    EXPECT_TRUE(contains(missing.error, "needs a value")) << missing.error;
+}
+
+TEST(CliParse, QueueRetries) {
+    EXPECT_FALSE(ok({"http://a/1"}).queueRetries.has_value()); // maria2c then uses 0
+    EXPECT_EQ(ok({"--queue-retries=3"}).queueRetries, 3);
+    EXPECT_EQ(ok({"--queue-retries", "0"}).queueRetries, 0);
+    for (const char* value : {"-1", "101", "many", ""}) {
+        const ParseResult r = parse({std::string("--queue-retries=") + value});
+        EXPECT_TRUE(contains(r.error, "--queue-retries")) << value << ": " << r.error;
+        EXPECT_TRUE(contains(r.error, "0 to 100")) << r.error;
+    }
 }
 
 } // namespace

@@ -22,7 +22,8 @@ void globalInitOnce() {
 bool differs(const DownloadSnapshot& a, const DownloadSnapshot& b) {
     return a.state != b.state || a.doneBytes != b.doneBytes || a.totalBytes != b.totalBytes ||
            std::lround(a.speedBytesPerSec / 1024) != std::lround(b.speedBytesPerSec / 1024) ||
-           a.nextRetryInMs / 1000 != b.nextRetryInMs / 1000 || a.fileName != b.fileName;
+           a.nextRetryInMs / 1000 != b.nextRetryInMs / 1000 || a.fileName != b.fileName ||
+           a.bottleneck != b.bottleneck;
 }
 
 } // namespace
@@ -423,12 +424,40 @@ void Engine::publishProgress(Job::Clock::time_point now) {
             batch.push_back(std::move(snap));
         }
     }
+    // Queued ones when the queue moved (or a retry counts down): what each waits for (a slot,
+    // its host, a window, a retry) may have changed; only a change is sent. One pass over the
+    // queue, so a list of thousands costs little, and only when something moved.
+    const std::uint64_t generation = m_gate->generation();
+    if (generation != m_queuePublishedGeneration || !m_retryAt.empty()) {
+        m_queuePublishedGeneration = generation;
+        const auto reasons = m_gate->waitReasons(now);
+        for (auto& [id, job] : m_jobs) {
+            if (job->state() != DownloadState::Queued) {
+                continue;
+            }
+            const auto reason = reasons.find(id);
+            auto& last = m_lastPublished[id];
+            DownloadSnapshot snap =
+                last.id == id && last.state == DownloadState::Queued ? last : job->snapshot(now);
+            annotate(snap, now, reason == reasons.end() ? QueueWait::None : reason->second);
+            if (last.id == 0 || differs(last, snap)) {
+                last = snap;
+                batch.push_back(std::move(snap));
+            }
+        }
+    }
     if (!batch.empty()) {
         m_listener.onProgress(batch);
     }
 }
 
 void Engine::annotate(DownloadSnapshot& s, Job::Clock::time_point now) const {
+    if (s.state == DownloadState::Queued) {
+        annotate(s, now, m_gate->waitReason(s.id, now));
+    }
+}
+
+void Engine::annotate(DownloadSnapshot& s, Job::Clock::time_point now, QueueWait wait) const {
     using std::chrono::duration_cast;
     using std::chrono::milliseconds;
     if (s.state != DownloadState::Queued) {
@@ -438,7 +467,8 @@ void Engine::annotate(DownloadSnapshot& s, Job::Clock::time_point now) const {
         s.nextRetryInMs =
             std::max<std::int64_t>(0, duration_cast<milliseconds>(retry->second - now).count());
     }
-    switch (m_gate->waitReason(s.id, now)) {
+    s.bottleneck = Bottleneck::None;
+    switch (wait) {
     case QueueWait::Retry:
         s.bottleneck = Bottleneck::WaitingRetry;
         break;

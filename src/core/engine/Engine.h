@@ -137,6 +137,7 @@ private:
     void interruptAll();
     void releaseSlots(); // gives back the slots of downloads no longer busy
     void annotate(DownloadSnapshot& snapshot, Job::Clock::time_point now) const;
+    void annotate(DownloadSnapshot& snapshot, Job::Clock::time_point now, QueueWait wait) const;
     // A transient failure with queue retries left: Queued again instead of Failed.
     bool queueRetry(Job& job);
 
@@ -180,8 +181,9 @@ private:
     std::map<DownloadId, std::unique_ptr<Job>> m_jobs; // ordered by id = queue order
     std::map<std::filesystem::path, DownloadId> m_reserved;
     std::map<DownloadId, DownloadSnapshot> m_lastPublished;
-    std::set<DownloadId> m_holdingSlot;    // started here and holding a slot of m_gate
-    std::uint64_t m_claimedGeneration = 0; // the gate's generation at the last claim
+    std::set<DownloadId> m_holdingSlot;           // started here and holding a slot of m_gate
+    std::uint64_t m_claimedGeneration = 0;        // the gate's generation at the last claim
+    std::uint64_t m_queuePublishedGeneration = 0; // ... when queued snapshots were last sent
     std::map<DownloadId, Job::Clock::time_point> m_retryAt; // queue-level retries pending here
     std::chrono::milliseconds m_progressInterval;
     Job::Clock::time_point m_nextPublish{};

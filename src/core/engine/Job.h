@@ -211,7 +211,7 @@ private:
     int m_httpVersion = 0;
     bool m_metadataSent = false;
 
-    // Speed limits and "why is it slow?" (JobConnections.cpp)
+    // Speed limits, silence under a limit, degradation and "why is it slow?" (JobPacing.cpp)
     void resumeLimited(Clock::time_point now);
     void checkIdleConnections(Clock::time_point now);
     Bottleneck bottleneck(Clock::time_point now) const;

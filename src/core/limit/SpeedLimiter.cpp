@@ -39,6 +39,17 @@ std::int64_t SpeedLimiter::downloadRate(Key key) const {
     return it != m_flows.end() && it->second.own ? it->second.own->rate() : 0;
 }
 
+std::int64_t SpeedLimiter::tightestRate(Key key) const {
+    const std::lock_guard lock(m_mutex);
+    const std::int64_t global = m_global.unlimited() ? 0 : m_global.rate();
+    const auto it = m_flows.find(key);
+    const std::int64_t own = it != m_flows.end() && it->second.own ? it->second.own->rate() : 0;
+    if (global > 0 && own > 0) {
+        return std::min(global, own);
+    }
+    return std::max(global, own);
+}
+
 void SpeedLimiter::remove(Key key) {
     const std::lock_guard lock(m_mutex);
     m_flows.erase(key);

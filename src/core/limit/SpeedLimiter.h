@@ -50,6 +50,9 @@ public:
     void setDownloadRate(Key key, std::int64_t bytesPerSecond, Clock::time_point now);
     std::int64_t downloadRate(Key key) const;
 
+    // The tightest limit that applies to `key` now (its own or the global one), 0 = none.
+    std::int64_t tightestRate(Key key) const;
+
     // Forget a download (finished, removed). Harmless for unknown keys.
     void remove(Key key);
 

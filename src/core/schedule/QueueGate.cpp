@@ -146,24 +146,54 @@ void QueueGate::forget(DownloadId id) {
     changed();
 }
 
-QueueWait QueueGate::waitReason(DownloadId id, Clock::time_point now) const {
-    std::lock_guard lock(m_mutex);
-    const QueueItem* item = m_scheduler.find(id);
-    if (item == nullptr || item->state != QueueItemState::Queued) {
+QueueWait QueueGate::reasonLocked(const QueueItem& item, Clock::time_point now,
+                                  const std::map<std::string, int>* activeByHost) const {
+    if (item.state != QueueItemState::Queued) {
         return QueueWait::None;
     }
-    if (item->nextRetryAt && *item->nextRetryAt > now) {
+    if (item.nextRetryAt && *item.nextRetryAt > now) {
         return QueueWait::Retry;
     }
     if (!m_windowsOpen) {
         return QueueWait::Window;
     }
     const SchedulerSettings& s = m_scheduler.settings();
-    if (s.maxPerHost > 0 && !item->host.empty() &&
-        m_scheduler.activeOnHost(item->host) >= s.maxPerHost) {
-        return QueueWait::Host;
+    if (s.maxPerHost > 0 && !item.host.empty()) {
+        int active = 0;
+        if (activeByHost != nullptr) {
+            const auto it = activeByHost->find(item.host);
+            active = it == activeByHost->end() ? 0 : it->second;
+        } else {
+            active = m_scheduler.activeOnHost(item.host);
+        }
+        if (active >= s.maxPerHost) {
+            return QueueWait::Host;
+        }
     }
     return QueueWait::Slot;
+}
+
+QueueWait QueueGate::waitReason(DownloadId id, Clock::time_point now) const {
+    std::lock_guard lock(m_mutex);
+    const QueueItem* item = m_scheduler.find(id);
+    return item == nullptr ? QueueWait::None : reasonLocked(*item, now, nullptr);
+}
+
+std::map<DownloadId, QueueWait> QueueGate::waitReasons(Clock::time_point now) const {
+    std::lock_guard lock(m_mutex);
+    std::map<std::string, int> activeByHost;
+    for (const auto& item : m_scheduler.items()) {
+        if (item.state == QueueItemState::Active) {
+            ++activeByHost[item.host];
+        }
+    }
+    std::map<DownloadId, QueueWait> reasons;
+    for (const auto& item : m_scheduler.items()) {
+        if (item.state == QueueItemState::Queued) {
+            reasons.emplace(item.id, reasonLocked(item, now, &activeByHost));
+        }
+    }
+    return reasons;
 }
 
 std::optional<QueueGate::Clock::time_point> QueueGate::retryAt(DownloadId id) const {

@@ -73,6 +73,8 @@ public:
     void forget(DownloadId id);
     // Why a Queued download waits, and when its retry falls due.
     QueueWait waitReason(DownloadId id, Clock::time_point now) const;
+    // waitReason() of every Queued download at once (one pass: for large queues).
+    std::map<DownloadId, QueueWait> waitReasons(Clock::time_point now) const;
     std::optional<Clock::time_point> retryAt(DownloadId id) const;
     std::optional<Clock::time_point> nextRetryAt() const;
 
@@ -99,6 +101,8 @@ public:
     std::vector<DownloadId> order() const;
 
 private:
+    QueueWait reasonLocked(const QueueItem& item, Clock::time_point now,
+                           const std::map<std::string, int>* activeByHost) const;
     void changed(); // bumps the generation and wakes every engine (lock NOT held)
 
     mutable std::mutex m_mutex;

@@ -1,0 +1,136 @@
+// Session: resource samples in, governor actions and metrics out (docs/throttling.md,
+// "Session"). Everything here runs on the Session's thread: ResourceWatch hands each sample
+// over from the monitor thread.
+#include "session/ResourceWatch.h"
+#include "session/Session.h"
+#include "session/SessionGovernor.h"
+#include "session/SessionLimits.h"
+
+#include "core/pool/EnginePool.h"
+
+#include <QDateTime>
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+namespace maria2 {
+
+MetricsSnapshot Session::metrics() const {
+    return m_metrics;
+}
+
+void Session::onResourceSample(const ResourceSnapshot& snapshot) {
+    if (m_shutdown) {
+        return; // a sample still queued when the Session shut down
+    }
+    m_limits->tick(); // the windows are re-checked on every sample too, not only every second
+    double totalSpeed = 0;
+    for (const auto& s : std::as_const(m_latest)) {
+        totalSpeed += isBusy(s.state) ? s.speedBytesPerSec : 0.0;
+    }
+    for (const GovernorAction& action : m_governor->update(snapshot, totalSpeed)) {
+        applyGovernorAction(action);
+    }
+    m_limits->setGovernorCap(m_governor->state().speedCap);
+    m_metrics = buildMetrics(snapshot);
+    emit metricsUpdated(m_metrics);
+}
+
+void Session::applyGovernorAction(const GovernorAction& action) {
+    bool throttled = m_governor->state().throttled;
+    switch (action.kind) {
+    case GovernorActionKind::PauseVolume:
+        pauseFolder(action.volume);
+        throttled = true;
+        break;
+    case GovernorActionKind::ResumeVolume:
+        resumeFolder(action.volume);
+        break;
+    case GovernorActionKind::Throttle:
+    case GovernorActionKind::Restore:
+        break; // the pool has the new limits already (SessionGovernor::update)
+    }
+    spdlog::info("governor: {}", action.message);
+    emit governorAction(QString::fromStdString(action.message), throttled);
+}
+
+void Session::pauseFolder(const std::string& folder) {
+    const std::string message = m_governor->pauseMessage(folder);
+    int paused = 0;
+    for (const DownloadId id : std::as_const(m_order)) {
+        const DownloadId e = engineId(id);
+        const auto entry = m_entries.constFind(id);
+        if (e == 0 || entry == m_entries.constEnd() || entry->request.directory != folder) {
+            continue;
+        }
+        const DownloadState state = m_latest.value(id).state;
+        // Paused ones are the person's; a verifying one writes nothing more; finished ones
+        // and those waiting for a fresh link are not running.
+        if (isFinal(state) || state == DownloadState::Paused || state == DownloadState::Verifying ||
+            needsAttention(state)) {
+            continue;
+        }
+        m_governor->notePaused(id, folder, message);
+        m_engine->pause(e); // flushes and keeps its bytes: resumable, never a corrupt file
+        ++paused;
+    }
+    spdlog::info("governor: {} download(s) paused in {}", paused, folder);
+}
+
+void Session::resumeFolder(const std::string& folder) {
+    int resumed = 0;
+    for (const DownloadId id : m_governor->takePaused(folder)) {
+        if (const DownloadId e = engineId(id)) {
+            m_engine->resume(e);
+            ++resumed;
+        }
+    }
+    spdlog::info("governor: {} download(s) resumed in {}", resumed, folder);
+}
+
+void Session::releaseSpacePause(DownloadId id) {
+    if (!m_governor->forget(id)) {
+        return;
+    }
+    auto it = m_latest.find(id);
+    if (it == m_latest.end() || it->bottleneck != Bottleneck::DiskFull) {
+        return;
+    }
+    it->bottleneck = Bottleneck::None;
+    it->errorMessage.clear();
+    save(id, *it);
+    emit downloadStateChanged(*it);
+}
+
+void Session::syncFolders() {
+    if (!m_watch) {
+        return;
+    }
+    std::set<std::string> folders;
+    for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it) {
+        const auto latest = m_latest.constFind(it.key());
+        const bool finished = latest != m_latest.constEnd() && isFinal(latest->state);
+        if (!finished && !it->request.directory.empty()) {
+            folders.insert(it->request.directory);
+        }
+    }
+    m_watch->setFolders(folders);
+}
+
+MetricsSnapshot Session::buildMetrics(const ResourceSnapshot& resources) const {
+    std::vector<DownloadSnapshot> downloads;
+    downloads.reserve(static_cast<std::size_t>(m_order.size()));
+    for (const DownloadId id : std::as_const(m_order)) {
+        downloads.push_back(m_latest.value(id));
+    }
+    const EnginePool::Traffic traffic = m_engine->traffic();
+    MetricsSnapshot m = makeMetrics(resources, downloads, traffic.received, traffic.kept);
+    m.atUnixMs = QDateTime::currentMSecsSinceEpoch();
+    m.speedLimit = m_limits->effectiveLimit();
+    m.throttled = m_governor->state().throttled;
+    m.governorMessage = m_governor->lastMessage();
+    return m;
+}
+
+} // namespace maria2
