@@ -504,7 +504,9 @@ long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
             // transfers paused for tokens
             timeout = std::min<long>(
                 timeout,
-                std::max<long>(0, duration_cast<milliseconds>(job->nextTickAt() - now).count()));
+                // Rounded up: a wait of 0.4 ms must not become a 0 ms poll (a busy loop).
+                std::max<long>(0,
+                               std::chrono::ceil<milliseconds>(job->nextTickAt() - now).count()));
         }
     }
     for (const auto& [id, at] : m_retryAt) {

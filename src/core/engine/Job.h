@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -115,7 +116,18 @@ private:
     // Drops everything known about the bytes on disk and empties the part file (name kept).
     // False if the part file cannot be truncated (m_ioError says why).
     bool forgetBytesOnDisk();
+    // Flushes the part file and records its ranges in the control file: periodically on a
+    // helper thread (force = now, on this thread, after any pending one).
     void saveResumeData(bool force);
+    struct SaveResult {
+        bool ok = false;
+        IntervalSet ranges;
+        std::string url;
+        std::string error;
+    };
+    void finishPendingSave(bool wait);
+    void applySave(const SaveResult& result);
+    std::future<SaveResult> m_pendingSave;
     std::int64_t doneBytes() const;
     const IntervalSet& written() const;
     bool allWritten() const;

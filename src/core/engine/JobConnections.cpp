@@ -38,6 +38,8 @@ constexpr double kEndgameFloorSeconds = 0.02;
 // LAN a stream that is not capped is far past Download.SplitBelowSpeed by then; on a long path
 // TCP is still in slow start and looks slow, and there splitting pays anyway.
 constexpr auto kProbe = std::chrono::milliseconds(20);
+// Shortest pause of a transfer refused by the speed limiter.
+constexpr auto kMinLimitPause = std::chrono::milliseconds(4);
 
 } // namespace
 
@@ -415,11 +417,13 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
             // libcurl keeps these bytes and hands them over again after curl_easy_pause(CONT);
             // tick() does that at retryAt.
             c.limiterPaused = true;
-            c.resumeAt = decision.retryAt;
+            // At least a few ms: tokens come back in slivers, and waking for each one costs
+            // more CPU than the transfer (the bucket keeps them, so the rate is unchanged).
+            c.resumeAt = std::max(decision.retryAt, now + kMinLimitPause);
             m_limitedAt = now;
             m_limitedByOwn = decision.byOwnLimit;
             m_limitedRun = true;
-            m_nextTick = std::min(m_nextTick, decision.retryAt);
+            m_nextTick = std::min(m_nextTick, c.resumeAt);
             return CURL_WRITEFUNC_PAUSE;
         }
     }

@@ -275,6 +275,7 @@ bool Job::chooseName(Connection& c) {
 }
 
 bool Job::openPart(bool truncate) {
+    finishPendingSave(true); // a flush in flight still uses the old descriptor
     return m_file.open(m_partPath, truncate, &m_ioError);
 }
 
