@@ -84,6 +84,11 @@ enum class Bottleneck {
     WaitingWindow,   // queued: outside the time windows
     WaitingRetry,    // queued or retrying: the next attempt is due later
 };
+// A speed limit (global or the download's own) holds it back: its speed says nothing of the
+// network or the server.
+inline bool heldBySpeedLimit(Bottleneck b) {
+    return b == Bottleneck::SpeedLimit || b == Bottleneck::DownloadLimit;
+}
 const char* toString(Bottleneck bottleneck); // stable token: "speed-limit", "network"
 const char* describe(Bottleneck bottleneck); // for people: "speed limit", "waiting for a slot"
 

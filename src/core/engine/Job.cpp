@@ -242,8 +242,8 @@ void Job::tick(Clock::time_point now) {
         complete();
         return;
     }
-    const bool limited =
-        bottleneck(now) == Bottleneck::SpeedLimit || bottleneck(now) == Bottleneck::DownloadLimit;
+    const Bottleneck why = bottleneck(now);
+    const bool limited = heldBySpeedLimit(why);
     if (!limited) {
         // Under a limit, the limiter decides who is slow: closing "slow" connections would
         // only churn ranges.

@@ -337,8 +337,7 @@ void Job::openMoreConnections(Clock::time_point now) {
     if (static_cast<int>(m_connections.size()) >= wanted || m_planner->unassignedBytes() > 0) {
         return;
     }
-    const Bottleneck why = bottleneck(now);
-    if (why == Bottleneck::SpeedLimit || why == Bottleneck::DownloadLimit) {
+    if (heldBySpeedLimit(bottleneck(now))) {
         return; // a race under a limit only spends the limited bytes twice
     }
     Connection* slowest = nullptr;

@@ -71,7 +71,7 @@ void Job::watchDegradation(Clock::time_point now) {
     }
     m_nextDegradationSample = now + std::chrono::seconds(1);
     const Bottleneck why = bottleneck(now);
-    const bool limited = why == Bottleneck::SpeedLimit || why == Bottleneck::DownloadLimit;
+    const bool limited = heldBySpeedLimit(why);
     const auto event = m_degradation.update(now, m_speed.bytesPerSecond(), limited);
     if (!event) {
         return;

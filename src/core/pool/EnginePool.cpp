@@ -503,8 +503,7 @@ void EnginePool::tune(const DownloadSnapshot& s) {
     // Adaptive connections: every period, a running auto download's total speed goes to the
     // tuner, which ramps up while the total keeps rising and holds at the learned cap.
     // The server pushing back (429/503, resets) is acted on at once, not at the next period.
-    if (!isActive(s.state) || s.bottleneck == Bottleneck::SpeedLimit ||
-        s.bottleneck == Bottleneck::DownloadLimit) {
+    if (!isActive(s.state) || heldBySpeedLimit(s.bottleneck)) {
         return; // under a limit, more connections cannot show more speed: nothing to learn
     }
     const auto now = std::chrono::steady_clock::now();

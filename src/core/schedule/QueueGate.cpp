@@ -208,52 +208,29 @@ std::optional<QueueGate::Clock::time_point> QueueGate::nextRetryAt() const {
     return m_scheduler.nextRetryAt();
 }
 
+bool QueueGate::move(bool (QueueScheduler::*how)(QueueScheduler::Id), DownloadId id) {
+    bool moved = false;
+    {
+        std::lock_guard lock(m_mutex);
+        moved = (m_scheduler.*how)(id);
+    }
+    if (moved) {
+        changed();
+    }
+    return moved;
+}
+
 bool QueueGate::moveUp(DownloadId id) {
-    bool moved = false;
-    {
-        std::lock_guard lock(m_mutex);
-        moved = m_scheduler.moveUp(id);
-    }
-    if (moved) {
-        changed();
-    }
-    return moved;
+    return move(&QueueScheduler::moveUp, id);
 }
-
 bool QueueGate::moveDown(DownloadId id) {
-    bool moved = false;
-    {
-        std::lock_guard lock(m_mutex);
-        moved = m_scheduler.moveDown(id);
-    }
-    if (moved) {
-        changed();
-    }
-    return moved;
+    return move(&QueueScheduler::moveDown, id);
 }
-
 bool QueueGate::moveToTop(DownloadId id) {
-    bool moved = false;
-    {
-        std::lock_guard lock(m_mutex);
-        moved = m_scheduler.moveToTop(id);
-    }
-    if (moved) {
-        changed();
-    }
-    return moved;
+    return move(&QueueScheduler::moveToTop, id);
 }
-
 bool QueueGate::moveToBottom(DownloadId id) {
-    bool moved = false;
-    {
-        std::lock_guard lock(m_mutex);
-        moved = m_scheduler.moveToBottom(id);
-    }
-    if (moved) {
-        changed();
-    }
-    return moved;
+    return move(&QueueScheduler::moveToBottom, id);
 }
 
 void QueueGate::setMax(int max) {

@@ -103,6 +103,8 @@ public:
 private:
     QueueWait reasonLocked(const QueueItem& item, Clock::time_point now,
                            const std::map<std::string, int>* activeByHost) const;
+    // One of the scheduler's moves, under the lock; wakes the engines when something moved.
+    bool move(bool (QueueScheduler::*how)(QueueScheduler::Id), DownloadId id);
     void changed(); // bumps the generation and wakes every engine (lock NOT held)
 
     mutable std::mutex m_mutex;
