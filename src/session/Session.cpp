@@ -84,6 +84,7 @@ Session::Session(const Config& config, const SessionOptions& options, QObject* p
     qRegisterMetaType<maria2::DownloadSnapshot>();
     qRegisterMetaType<QList<maria2::DownloadSnapshot>>();
     qRegisterMetaType<maria2::MetricsSnapshot>();
+    qRegisterMetaType<maria2::DownloadDetails>();
     m_flushTimer->setInterval(kProgressSaveIntervalMs);
     connect(m_flushTimer, &QTimer::timeout, this, &Session::flushProgress);
 

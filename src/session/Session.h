@@ -111,6 +111,18 @@ public:
     // Stops all transfers, flushing partial files (resumable with -c). Idempotent.
     void shutdown();
 
+    // Asks for the details of one download (segments, connections, engine scores, its log
+    // lines); detailsReady answers asynchronously, never blocking the caller. An unknown or
+    // finished download answers too (no connections; done ranges from what is known).
+    // Implemented in SessionDetails.cpp.
+    void requestDetails(DownloadId id);
+
+    // Applies a new configuration at once where it can: speed limit, MaxConcurrentDownloads,
+    // the resource thresholds, Queue.*, Monitor.*, Interface.*, Logging.Level; the rest is
+    // used by downloads added from now on. Returns the dotted keys that changed but only take
+    // effect after a restart (empty = all applied). Implemented in SessionSettings.cpp.
+    QStringList applyConfig(const Config& config);
+
 signals:
     void downloadAdded(const maria2::DownloadSnapshot& snapshot);
     // Any change of state (started, completed, failed, paused, retrying ...), at once.
@@ -127,6 +139,10 @@ signals:
     // The speed limit in force changed (user, window or governor). 0 = none.
     void speedLimitChanged(qint64 bytesPerSecond);
     void queueOrderChanged();
+    // The answer to requestDetails (id 0 and nothing else for an unknown download).
+    void detailsReady(const maria2::DownloadDetails& details);
+    // applyConfig changed the configuration (config() is the new one).
+    void configChanged();
 
 private:
     class Listener;
@@ -196,3 +212,4 @@ private:
 
 Q_DECLARE_METATYPE(maria2::DownloadSnapshot)
 Q_DECLARE_METATYPE(maria2::MetricsSnapshot)
+Q_DECLARE_METATYPE(maria2::DownloadDetails)

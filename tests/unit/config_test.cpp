@@ -1,5 +1,6 @@
 // ConfigLoader: the seed block, defaults, layering, validation messages and toJson().
 #include "core/config/Config.h"
+#include "core/schedule/TimeWindow.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -68,6 +69,13 @@ void expectSameConfig(const Config& a, const Config& b) {
     EXPECT_EQ(a.monitor.recoveryMarginPercent, b.monitor.recoveryMarginPercent);
     EXPECT_EQ(a.monitor.freeSpaceFloorMb, b.monitor.freeSpaceFloorMb);
     EXPECT_EQ(a.ui.progressIntervalMs, b.ui.progressIntervalMs);
+    EXPECT_EQ(a.ui.closeToTray, b.ui.closeToTray);
+    EXPECT_EQ(a.ui.watchClipboard, b.ui.watchClipboard);
+    EXPECT_EQ(a.ui.notifications, b.ui.notifications);
+    EXPECT_EQ(a.ui.keepAwake, b.ui.keepAwake);
+    EXPECT_EQ(a.ui.whenQueueFinishes, b.ui.whenQueueFinishes);
+    EXPECT_EQ(a.ui.dropTarget, b.ui.dropTarget);
+    EXPECT_EQ(a.ui.speedLimitPresets, b.ui.speedLimitPresets);
     EXPECT_EQ(a.logging.level, b.logging.level);
     EXPECT_EQ(a.logging.toFile, b.logging.toFile);
     EXPECT_EQ(a.logging.maxFileSizeMb, b.logging.maxFileSizeMb);
@@ -83,7 +91,7 @@ Config allChanged() {
     c.network = {12, 4096, 90, 3, "Agent/1.0 \"q\"", "http://proxy:3128", false, "/etc/ca.pem"};
     c.queue = {2, 7, 30, 900, "weekdays 09:00-17:00 at 512K", false};
     c.monitor = {500, 5, 15, 1024};
-    c.ui.progressIntervalMs = 1000;
+    c.ui = {1000, false, true, false, false, "shutdown", true, "100K, 7M"};
     c.logging = {"debug", false, 50, 9};
     return c;
 }
@@ -281,6 +289,26 @@ const std::vector<BoolKey> kBoolKeys{
      [](const Config& c) {
          return c.logging.toFile;
      }},
+    {"Interface.CloseToTray",
+     [](const Config& c) {
+         return c.ui.closeToTray;
+     }},
+    {"Interface.WatchClipboard",
+     [](const Config& c) {
+         return c.ui.watchClipboard;
+     }},
+    {"Interface.Notifications",
+     [](const Config& c) {
+         return c.ui.notifications;
+     }},
+    {"Interface.KeepAwake",
+     [](const Config& c) {
+         return c.ui.keepAwake;
+     }},
+    {"Interface.DropTarget",
+     [](const Config& c) {
+         return c.ui.dropTarget;
+     }},
 };
 
 struct StringKey {
@@ -311,6 +339,14 @@ const std::vector<StringKey> kStringKeys{
     {"Logging.Level",
      [](const Config& c) {
          return c.logging.level;
+     }},
+    {"Interface.WhenQueueFinishes",
+     [](const Config& c) {
+         return c.ui.whenQueueFinishes;
+     }},
+    {"Interface.SpeedLimitPresets",
+     [](const Config& c) {
+         return c.ui.speedLimitPresets;
      }},
 };
 
@@ -463,13 +499,27 @@ TEST(ConfigApply, BooleanAndStringKeys) {
     for (const StringKey& key : kStringKeys) {
         SCOPED_TRACE(key.path);
         const std::string path = key.path;
-        const std::string value = path == "Logging.Level"       ? "trace"
-                                  : path == "Queue.TimeWindows" ? "sat,sun 01:00-07:00"
-                                                                : "a/ü \"b\"";
+        const std::string value = path == "Logging.Level"                 ? "trace"
+                                  : path == "Queue.TimeWindows"           ? "sat,sun 01:00-07:00"
+                                  : path == "Interface.WhenQueueFinishes" ? "sleep"
+                                  : path == "Interface.SpeedLimitPresets" ? "3M, 1M"
+                                                                          : "a/ü \"b\"";
         EXPECT_EQ(key.get(ConfigLoader::apply(Config{}, jsonAt(key.path, value), "f")), value);
         expectContains(applyError(jsonAt(key.path, 5), "s.json"),
                        {"s.json: ", key.path, "must be", "got 5"});
     }
+}
+
+TEST(ConfigApply, SpeedLimitPresetsAreCheckedAtLoad) {
+    EXPECT_EQ(maria2::parseSpeedList("512K, 1M,2.5M, 1M"),
+              (std::vector<std::int64_t>{524288, 1048576, 2621440}));
+    EXPECT_TRUE(maria2::parseSpeedList("").empty());
+    expectContains(applyError(jsonAt("Interface.SpeedLimitPresets", "1M, fast"), "p.json"),
+                   {"p.json: ", "Interface.SpeedLimitPresets", "\"fast\" is not a speed"});
+    expectContains(applyError(jsonAt("Interface.SpeedLimitPresets", "1M,,2M"), "p.json"),
+                   {"Interface.SpeedLimitPresets", "empty item"});
+    expectContains(applyError(jsonAt("Interface.WhenQueueFinishes", "hibernate"), "w.json"),
+                   {"w.json: ", "Interface.WhenQueueFinishes", "hibernate"});
 }
 
 TEST(ConfigApply, LoggingLevelIsAnEnum) {
@@ -586,7 +636,7 @@ TEST(ConfigToJson, RoundTripsEveryKey) {
         ++leaves;
     }
     EXPECT_EQ(json.flatten().size(), leaves); // nothing beyond the documented keys
-    EXPECT_EQ(leaves, 41U);
+    EXPECT_EQ(leaves, 48U);
     EXPECT_NE(text.find("\n  \"PerformanceSettings\": {\n    \"MaxConcurrentDownloads\": 17"),
               std::string::npos)
         << text;

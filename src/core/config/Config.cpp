@@ -58,6 +58,7 @@ constexpr Field field(std::string_view path, std::int64_t min = kNoLimit,
 
 constexpr std::array<std::string_view, 6> kLogLevels{"trace", "debug", "info",
                                                      "warn",  "error", "off"};
+constexpr std::array<std::string_view, 3> kQueueFinishActions{"nothing", "sleep", "shutdown"};
 
 using Perf = PerformanceSettings;
 using Dl = DownloadSettings;
@@ -118,6 +119,14 @@ constexpr std::array kFields{
     field<M, &Mon::recoveryMarginPercent>("Monitor.RecoveryMarginPercent", 1, 50),
     field<M, &Mon::freeSpaceFloorMb>("Monitor.FreeSpaceFloorMB", 0, 1048576),
     field<I, &Ui::progressIntervalMs>("Interface.ProgressIntervalMs", 100, 5000),
+    field<I, &Ui::closeToTray>("Interface.CloseToTray"),
+    field<I, &Ui::watchClipboard>("Interface.WatchClipboard"),
+    field<I, &Ui::notifications>("Interface.Notifications"),
+    field<I, &Ui::keepAwake>("Interface.KeepAwake"),
+    field<I, &Ui::whenQueueFinishes>("Interface.WhenQueueFinishes", kNoLimit, kNoLimit,
+                                     kQueueFinishActions),
+    field<I, &Ui::dropTarget>("Interface.DropTarget"),
+    field<I, &Ui::speedLimitPresets>("Interface.SpeedLimitPresets"),
     field<L, &Log::level>("Logging.Level", kNoLimit, kNoLimit, kLogLevels),
     field<L, &Log::toFile>("Logging.File"),
     field<L, &Log::maxFileSizeMb>("Logging.MaxFileSizeMB", 1, 1024),
@@ -377,6 +386,11 @@ Config ConfigLoader::apply(const Config& base, const std::string& jsonText,
         (void)WindowSchedule::parse(applied.config.queue.timeWindows);
     } catch (const TimeWindowError& e) {
         throw ConfigError(origin + ": Queue.TimeWindows: " + e.what());
+    }
+    try {
+        (void)parseSpeedList(applied.config.ui.speedLimitPresets);
+    } catch (const TimeWindowError& e) {
+        throw ConfigError(origin + ": Interface.SpeedLimitPresets: " + e.what());
     }
     if (warnings != nullptr) {
         warnings->insert(warnings->end(), applied.warnings.begin(), applied.warnings.end());

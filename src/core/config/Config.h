@@ -68,6 +68,16 @@ struct MonitorSettings {
 
 struct InterfaceSettings {
     int progressIntervalMs = 200; // Interface.ProgressIntervalMs (100..5000): snapshot cadence
+    bool closeToTray = true;      // Interface.CloseToTray: closing the window keeps it in the tray
+    bool watchClipboard = false;  // Interface.WatchClipboard: offer URLs copied anywhere
+    bool notifications = true;    // Interface.Notifications: announce finished / failed ones
+    bool keepAwake = true;        // Interface.KeepAwake: no system sleep while bytes flow
+    std::string whenQueueFinishes = "nothing"; // Interface.WhenQueueFinishes: nothing|sleep|
+                                               // shutdown
+    bool dropTarget = false;                   // Interface.DropTarget: small always-on-top box
+    // Interface.SpeedLimitPresets: the speed-limit menus' entries, "512K, 1M, 10M" (B/s with
+    // K/M/G, 1024-based); checked at load.
+    std::string speedLimitPresets = "512K, 1M, 2M, 5M, 10M, 20M, 50M";
 };
 
 struct LoggingSettings {

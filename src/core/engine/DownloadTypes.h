@@ -148,4 +148,39 @@ struct DownloadSnapshot {
     int replans = 0;                // times it was re-planned after its speed degraded
 };
 
+// One connection of a running download, for the details pane.
+struct ConnectionDetail {
+    int number = 0;              // as in the log: "connection 7: GET bytes ..."
+    std::int64_t rangeStart = 0; // first byte of its range
+    std::int64_t rangeEnd = -1;  // one past its last byte; -1 = to the end (size unknown)
+    std::int64_t position = 0;   // the next byte it writes (rangeStart + bytes written)
+    double speedBytesPerSec = 0; // its own, smoothed
+    std::string remote;          // the server's address it is connected to ("203.0.113.5:443")
+    bool racing = false;         // an endgame duplicate of a range another connection holds
+    bool paused = false;         // held by a speed limit at this moment
+};
+
+// An engine's score for a download, with its weighted parts (EngineScorer).
+struct EngineScoreDetail {
+    std::string engine;
+    double score = 0;
+    bool eligible = false;
+    std::vector<std::pair<std::string, double>> parts; // ("fit", 0.55), ("load", -0.05) ...
+    std::string note;                                  // why the fit is what it is
+};
+
+// What the details pane shows of one download: asked for (Session::requestDetails), not pushed.
+struct DownloadDetails {
+    DownloadId id = 0; // 0 = unknown download
+    std::int64_t totalBytes = -1;
+    // Bytes on disk, as sorted, disjoint [begin, end) ranges of the file.
+    std::vector<std::pair<std::int64_t, std::int64_t>> doneRanges;
+    std::vector<ConnectionDetail> connections; // open ones, by rangeStart
+    std::string engine;                        // the engine it runs on
+    std::string route;                         // the router's one-line decision
+    std::string routeReason;                   // why (e.g. "big file, host caps each connection")
+    std::vector<EngineScoreDetail> scores;     // every engine, best first
+    std::vector<std::string> logLines;         // its own recent log lines, oldest first
+};
+
 } // namespace maria2

@@ -55,8 +55,9 @@ std::string trim(std::string_view s) {
 // Builds errors that quote the whole window, so the user sees which one of several is wrong.
 struct Errors {
     std::string text;
+    std::string kind = "time window";
     [[noreturn]] void fail(const std::string& what) const {
-        throw TimeWindowError("time window \"" + text + "\": " + what);
+        throw TimeWindowError(kind + " \"" + text + "\": " + what);
     }
 };
 
@@ -211,6 +212,30 @@ std::string formatTime(int minutes) {
 }
 
 } // namespace
+
+std::vector<std::int64_t> parseSpeedList(std::string_view text) {
+    const Errors errors{trim(text), "speed list"};
+    std::vector<std::int64_t> speeds;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+        auto comma = text.find(',', pos);
+        if (comma == std::string_view::npos) {
+            comma = text.size();
+        }
+        const std::string item = trim(text.substr(pos, comma - pos));
+        if (item.empty()) {
+            if (comma != text.size() || !speeds.empty() || !errors.text.empty()) {
+                errors.fail("empty item");
+            }
+        } else {
+            speeds.push_back(parseSpeed(item, errors));
+        }
+        pos = comma + 1;
+    }
+    std::sort(speeds.begin(), speeds.end());
+    speeds.erase(std::unique(speeds.begin(), speeds.end()), speeds.end());
+    return speeds;
+}
 
 LocalDateTime localDateTime(std::time_t t) {
     std::tm tm{};

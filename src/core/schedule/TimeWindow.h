@@ -31,6 +31,11 @@ public:
     using std::invalid_argument::invalid_argument;
 };
 
+// "512K, 1M, 2.5M": speeds written as in a window's "at SPEED" (B/s, optional K/M/G suffix,
+// 1024-based), comma-separated, returned ascending without duplicates; all must be > 0.
+// Throws TimeWindowError naming the item that is not a speed.
+std::vector<std::int64_t> parseSpeedList(std::string_view text);
+
 class TimeWindow {
 public:
     // Bit d (0 = Sunday .. 6 = Saturday) set = the window opens on that day.
