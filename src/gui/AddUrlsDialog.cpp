@@ -1,5 +1,6 @@
 #include "AddUrlsDialog.h"
 
+#include "Palette.h"
 #include "SpeedLimitEdit.h"
 #include "core/integrity/Checksum.h"
 #include "ui_AddUrlsDialog.h"
@@ -54,7 +55,7 @@ AddUrlsDialog::AddUrlsDialog(const QString& defaultFolder, QWidget* parent, bool
     m_ui->folderEdit->setText(QDir::toNativeSeparators(defaultFolder));
     setEngines({}); // "Automatic" until the window passes the pool's engines
     QPalette errorPalette = m_ui->errorLabel->palette();
-    errorPalette.setColor(QPalette::WindowText, QColor(0xc0, 0x39, 0x2b));
+    errorPalette.setColor(QPalette::WindowText, errorColor(errorPalette));
     m_ui->errorLabel->setPalette(errorPalette);
     m_ui->errorLabel->hide();
 

@@ -2,6 +2,9 @@
 
 #include "session/Session.h"
 
+#include <QDateTime>
+#include <QHash>
+#include <QLocale>
 #include <QSet>
 #include <algorithm>
 #include <cmath>
@@ -153,6 +156,9 @@ QVariant DownloadsModel::data(const QModelIndex& index, int role) const {
         // The router's decision with every engine's score.
         if (column == Engine && !s.route.empty())
             return tr("Routed: %1").arg(QString::fromStdString(s.route));
+        if (column == Added && s.addedAtMs > 0)
+            return QLocale().toString(QDateTime::fromMSecsSinceEpoch(s.addedAtMs),
+                                      QLocale::LongFormat);
         return {};
     default:
         return {};
@@ -190,6 +196,8 @@ QVariant DownloadsModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Engine");
     case Status:
         return tr("Status");
+    case Added:
+        return tr("Added");
     case ColumnCount:
         break;
     }
@@ -223,6 +231,8 @@ QVariant DownloadsModel::displayData(const Row& r, int column) const {
         return QString::fromStdString(s.engine);
     case Status:
         return statusText(s, r.retryAtMs);
+    case Added:
+        return formatAdded(s.addedAtMs);
     case ColumnCount:
         break;
     }
@@ -250,6 +260,8 @@ QVariant DownloadsModel::rawData(const DownloadSnapshot& s, int column) const {
         return QString::fromStdString(s.engine);
     case Status:
         return int(s.state);
+    case Added:
+        return qlonglong(s.addedAtMs);
     case ColumnCount:
         break;
     }
@@ -289,6 +301,8 @@ unsigned DownloadsModel::changedColumns(const DownloadSnapshot& a, const Downloa
         mask |= columnBit(Engine);
     if (a.maxSpeed != b.maxSpeed)
         mask |= columnBit(Speed); // its tooltip
+    if (a.addedAtMs != b.addedAtMs)
+        mask |= columnBit(Added);
     if (a.errorMessage != b.errorMessage || a.error != b.error || a.attempt != b.attempt ||
         a.bottleneck != b.bottleneck ||
         (b.state == DownloadState::Retrying && a.nextRetryInMs != b.nextRetryInMs))
@@ -341,6 +355,7 @@ void DownloadsModel::updateDownload(const maria2::DownloadSnapshot& snapshot) {
 
 void DownloadsModel::applyProgress(const QList<maria2::DownloadSnapshot>& snapshots) {
     QList<QPair<int, unsigned>> changes;
+    QHash<int, const DownloadSnapshot*> pending; // stored when their span is announced
     changes.reserve(snapshots.size());
     bool stateChanged = false;
     for (const DownloadSnapshot& s : snapshots) {
@@ -350,23 +365,37 @@ void DownloadsModel::applyProgress(const QList<maria2::DownloadSnapshot>& snapsh
         Row& r = m_rows[row];
         const unsigned mask = changedColumns(r.snap, s);
         stateChanged = stateChanged || r.snap.state != s.state;
-        store(r, s);
-        if (mask != 0)
-            changes.append({row, mask});
+        if (mask == 0) {
+            store(r, s); // nothing shown or sorted changes
+            continue;
+        }
+        changes.append({row, mask});
+        pending.insert(row, &s);
     }
-    emitRowSpans(std::move(changes));
+    // A sorting proxy places each announced row among the others by binary search: rows
+    // changed but not yet announced would break its order, so each span's rows change just
+    // before their dataChanged.
+    emitRowSpans(std::move(changes), [this, &pending](int first, int last) {
+        for (int row = first; row <= last; ++row) {
+            if (const DownloadSnapshot* s = pending.value(row))
+                store(m_rows[row], *s);
+        }
+    });
     recomputeTotals();
     if (stateChanged)
         updateRetryTicker();
     emit totalsChanged();
 }
 
-void DownloadsModel::emitRowSpans(QList<QPair<int, unsigned>> changes) {
+void DownloadsModel::emitRowSpans(QList<QPair<int, unsigned>> changes,
+                                  const std::function<void(int, int)>& beforeSpan) {
     if (changes.isEmpty())
         return;
     std::sort(changes.begin(), changes.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    const auto emitSpan = [this](int first, int last, unsigned mask) {
+    const auto emitSpan = [this, &beforeSpan](int first, int last, unsigned mask) {
+        if (beforeSpan)
+            beforeSpan(first, last);
         int firstCol = 0;
         while (!(mask & columnBit(firstCol)))
             ++firstCol;

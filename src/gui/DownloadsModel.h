@@ -12,6 +12,7 @@
 #include <QPointer>
 #include <QString>
 #include <QTimer>
+#include <functional>
 
 namespace maria2 {
 class Session;
@@ -22,11 +23,23 @@ namespace maria2::gui {
 class DownloadsModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Name, Size, Progress, Speed, Eta, Connections, Engine, Status, ColumnCount };
+    enum Column {
+        Name,
+        Size,
+        Progress,
+        Speed,
+        Eta,
+        Connections,
+        Engine,
+        Status,
+        Added, // when it was added (local date and time); sorts by addedAtMs
+        ColumnCount
+    };
 
     enum Role {
         // Sortable value of a cell: bytes, permille (0..1000, -1 unknown), bytes/s, seconds
-        // (+infinity when unknown, so unknown sorts last), connections, int(DownloadState) ...
+        // (+infinity when unknown, so unknown sorts last), connections, int(DownloadState),
+        // epoch ms (Added) ...
         RawValueRole = Qt::UserRole + 1,
         IdRole,        // qulonglong DownloadId, on every column
         StateRole,     // int(DownloadState), on every column
@@ -67,6 +80,10 @@ public:
     static QString formatEta(double seconds);       // "45s", "1m 05s", "2h 03m", "3d 04h"
     static QString stateName(DownloadState state);  // translated
     static int permille(const DownloadSnapshot& s); // 0..1000, -1 when the size is unknown
+    // The Name column: the file name, else the URL's last segment, else the URL.
+    static QString displayName(const DownloadSnapshot& s);
+    // The Added column: local date and time, short ("27/11/2026 19:05"); empty for 0.
+    static QString formatAdded(std::int64_t addedAtMs);
     // The Status column's text: the state, and for stopped ones why and what to do; for running
     // and waiting ones what holds them back ("Downloading — speed limit").
     QString statusText(const DownloadSnapshot& s, qint64 retryAtMs = -1) const;
@@ -100,12 +117,14 @@ private:
     void store(Row& row, const DownloadSnapshot& s);
     void tickRetryCountdown();
     void updateRetryTicker();
-    void emitRowSpans(QList<QPair<int, unsigned>> changes); // (row, column mask)
+    // (row, column mask) as dataChanged per contiguous span; beforeSpan(first, last) runs just
+    // before each span's signal.
+    void emitRowSpans(QList<QPair<int, unsigned>> changes,
+                      const std::function<void(int, int)>& beforeSpan = {});
     QVariant displayData(const Row& r, int column) const;
     QVariant rawData(const DownloadSnapshot& s, int column) const;
     QIcon iconFor(const DownloadSnapshot& s) const;
     static QIcon statusIcon(DownloadState state);
-    static QString displayName(const DownloadSnapshot& s);
     // Bit mask of the columns whose shown or raw value differs between two snapshots.
     static unsigned changedColumns(const DownloadSnapshot& before, const DownloadSnapshot& after);
     void rebuildRowIndex(int fromRow);

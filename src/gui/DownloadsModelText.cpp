@@ -5,8 +5,10 @@
 #include "core/integrity/Checksum.h"
 
 #include <QApplication>
+#include <QDateTime>
 #include <QFileIconProvider>
 #include <QFileInfo>
+#include <QLocale>
 #include <QMimeDatabase>
 #include <QStyle>
 #include <QUrl>
@@ -157,6 +159,12 @@ QString DownloadsModel::displayName(const DownloadSnapshot& s) {
     const QUrl url(QString::fromStdString(s.url));
     const QString fromUrl = url.fileName();
     return fromUrl.isEmpty() ? QString::fromStdString(s.url) : fromUrl;
+}
+
+QString DownloadsModel::formatAdded(std::int64_t addedAtMs) {
+    if (addedAtMs <= 0)
+        return {};
+    return QLocale().toString(QDateTime::fromMSecsSinceEpoch(addedAtMs), QLocale::ShortFormat);
 }
 
 QIcon DownloadsModel::iconFor(const DownloadSnapshot& s) const {

@@ -1,6 +1,8 @@
 // MainWindow's queue and per-download speed commands: Move up / down / to top / to bottom and
 // "Speed Limit…" for the selected downloads. (The window itself is in MainWindow.cpp.)
+#include "DownloadsFilter.h"
 #include "DownloadsModel.h"
+#include "DownloadsView.h"
 #include "Icons.h"
 #include "MainWindow.h"
 #include "SpeedLimitDialog.h"
@@ -64,7 +66,7 @@ void MainWindow::showQueueOrder() {
     if (m_view->horizontalHeader()->sortIndicatorSection() < 0)
         return;
     m_view->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
-    m_proxy->sort(-1);
+    m_filter->sort(-1);
 }
 
 // Several selected rows move as a block and keep their order: up and to-bottom go first to

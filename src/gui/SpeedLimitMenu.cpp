@@ -2,9 +2,12 @@
 
 #include "SpeedLimitDialog.h"
 #include "SpeedLimitEdit.h"
+#include "core/config/Config.h"
+#include "core/schedule/TimeWindow.h"
 #include "session/Session.h"
 
 #include <QActionGroup>
+#include <exception>
 
 namespace maria2::gui {
 
@@ -24,20 +27,13 @@ SpeedLimitMenu::SpeedLimitMenu(Session* session, QWidget* dialogParent, QWidget*
     m_unlimited->setCheckable(true);
     m_group->addAction(m_unlimited);
     addSeparator();
-    for (qint64 preset : presets()) {
-        QAction* action = addAction(SpeedLimitEdit::text(preset));
-        action->setObjectName(QStringLiteral("speedLimitPreset%1").arg(preset));
-        action->setData(preset);
-        action->setCheckable(true);
-        m_group->addAction(action);
-        m_presets.append(action);
-    }
-    addSeparator();
+    m_presetsEnd = addSeparator();
     m_custom = addAction(tr("&Custom\u2026"));
     m_custom->setObjectName(QStringLiteral("speedLimitCustom"));
     m_custom->setCheckable(true);
     m_custom->setToolTip(tr("Any limit of your own"));
     m_group->addAction(m_custom);
+    rebuildPresets();
 
     connect(m_group, &QActionGroup::triggered, this, [this](QAction* action) {
         if (!m_session)
@@ -51,14 +47,52 @@ SpeedLimitMenu::SpeedLimitMenu(Session* session, QWidget* dialogParent, QWidget*
         sync();
     });
     connect(this, &QMenu::aboutToShow, this, &SpeedLimitMenu::sync);
-    if (session)
+    if (session) {
         connect(session, &Session::speedLimitChanged, this, &SpeedLimitMenu::sync);
+        connect(session, &Session::configChanged, this, &SpeedLimitMenu::rebuildPresets);
+    }
     sync();
 }
 
-QList<qint64> SpeedLimitMenu::presets() {
-    constexpr qint64 MiB = 1024 * 1024;
-    return {512 * 1024, 1 * MiB, 2 * MiB, 5 * MiB, 10 * MiB, 20 * MiB, 50 * MiB};
+QList<qint64> SpeedLimitMenu::presetsFrom(const std::string& text) {
+    std::vector<std::int64_t> values;
+    try {
+        values = parseSpeedList(text);
+    } catch (const std::exception&) {
+        // The loader checks the key; a hand-made Config may still carry nonsense.
+        values = parseSpeedList(InterfaceSettings{}.speedLimitPresets);
+    }
+    return QList<qint64>(values.begin(), values.end());
+}
+
+QList<qint64> SpeedLimitMenu::presets() const {
+    QList<qint64> out;
+    for (const QAction* action : m_presets)
+        out.append(action->data().toLongLong());
+    return out;
+}
+
+void SpeedLimitMenu::rebuildPresets() {
+    const QList<qint64> wanted = presetsFrom(m_session ? m_session->config().ui.speedLimitPresets
+                                                       : InterfaceSettings{}.speedLimitPresets);
+    if (wanted == presets())
+        return;
+    for (QAction* action : std::as_const(m_presets)) {
+        m_group->removeAction(action);
+        removeAction(action);
+        delete action;
+    }
+    m_presets.clear();
+    for (qint64 preset : wanted) {
+        auto* action = new QAction(SpeedLimitEdit::text(preset), this);
+        action->setObjectName(QStringLiteral("speedLimitPreset%1").arg(preset));
+        action->setData(preset);
+        action->setCheckable(true);
+        insertAction(m_presetsEnd, action);
+        m_group->addAction(action);
+        m_presets.append(action);
+    }
+    sync();
 }
 
 QAction* SpeedLimitMenu::presetAction(qint64 bytesPerSecond) const {

@@ -1,12 +1,14 @@
 #pragma once
 // SpeedLimitMenu: the overall speed limit at run time, as a menu of checkable entries:
-// Unlimited, presets from 512 KiB/s to 50 MiB/s, and "Custom…" (a small dialog). The entry of
-// Session::speedLimit() (the person's own limit) is checked; choosing one calls
-// Session::setSpeedLimit at once. One instance per place it appears (menu bar, toolbar, tray);
-// each follows the session, so they always agree.
+// Unlimited, the presets of Interface.SpeedLimitPresets ("512K, 1M, ...", rebuilt when the
+// session's config changes) and "Custom…" (a small dialog). The entry of Session::speedLimit()
+// (the person's own limit) is checked; choosing one calls Session::setSpeedLimit at once. One
+// instance per place it appears (menu bar, toolbar, tray); each follows the session, so they
+// always agree.
 #include <QList>
 #include <QMenu>
 #include <QPointer>
+#include <string>
 
 class QActionGroup;
 
@@ -23,7 +25,9 @@ public:
     // tray's, which has none).
     SpeedLimitMenu(maria2::Session* session, QWidget* dialogParent, QWidget* parent = nullptr);
 
-    static QList<qint64> presets(); // bytes/s, ascending
+    // B/s, ascending: Interface.SpeedLimitPresets parsed (the defaults when it cannot be).
+    static QList<qint64> presetsFrom(const std::string& text);
+    QList<qint64> presets() const; // the ones shown now
 
     QAction* unlimitedAction() const { return m_unlimited; }
     QAction* customAction() const { return m_custom; }
@@ -36,12 +40,15 @@ public slots:
     void sync();
     // Opens the "Custom…" dialog without blocking; OK sets the limit.
     void askCustom();
+    // Rebuilds the preset entries from the session's config (Session::configChanged).
+    void rebuildPresets();
 
 private:
     QPointer<maria2::Session> m_session;
     QWidget* m_dialogParent;
     QActionGroup* m_group;
     QAction* m_unlimited;
+    QAction* m_presetsEnd; // the separator before "Custom…"
     QList<QAction*> m_presets;
     QAction* m_custom;
 };

@@ -1,5 +1,6 @@
 #include "StatusPanel.h"
 
+#include "Palette.h"
 #include "SpeedLimitEdit.h"
 #include "session/Session.h"
 
@@ -22,7 +23,7 @@ StatusPanel::StatusPanel(QStatusBar* bar, Session* session, QObject* parent)
     m_speed->setObjectName(QStringLiteral("statusSpeed"));
     // A warning colour: the person should see at a glance that MAria2 holds itself back.
     QPalette warning = m_governor->palette();
-    warning.setColor(QPalette::WindowText, QColor(0xb3, 0x6b, 0x00));
+    warning.setColor(QPalette::WindowText, warningColor(warning));
     m_governor->setPalette(warning);
     m_governor->hide();
     for (QLabel* label : {m_governor, m_limit, m_speed})

@@ -1,20 +1,30 @@
 // maria2: the desktop download manager. Loads the configuration, starts the session and
-// shows the main window; URLs on the command line are added as downloads.
+// shows the main window; URLs on the command line are added as downloads. While MAria2 runs, a
+// second `maria2 URL...` hands its URLs to the running one and exits (SingleInstance).
 #include "MainWindow.h"
+#include "QueueFinishedPrompt.h"
+#include "SingleInstance.h"
 #include "session/AppSetup.h"
+#include "session/KeepAwake.h"
+#include "session/PowerAction.h"
+#include "session/QueueFinishedWatch.h"
 #include "session/Session.h"
+#include "session/SleepInhibitor.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDeadlineTimer>
+#include <QFileInfo>
 #include <QIcon>
 #include <QMessageBox>
 #include <QPixmap>
+#include <QPointer>
 #include <QScreen>
 #include <QUrl>
 #include <QWindow>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <spdlog/spdlog.h>
 
@@ -58,6 +68,82 @@ void quitOnSignals(QApplication& app) {
 
 namespace {
 
+void setApplicationNames() {
+    QCoreApplication::setApplicationName(QStringLiteral("MAria2"));
+    QCoreApplication::setOrganizationName(QStringLiteral("MAria2"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(MARIA2_VERSION));
+}
+
+QCommandLineParser& describe(QCommandLineParser& parser) {
+    parser.setApplicationDescription(
+        QCoreApplication::translate("main", "A fast, dependable download manager. With MAria2 "
+                                            "running already, the URLs are handed to it."));
+    return parser;
+}
+
+// The options, the same for the early look (answersWithoutDisplay) and the real parse.
+struct CommandLine {
+    explicit CommandLine(QCommandLineParser& parser)
+        : help(describe(parser).addHelpOption())
+        , version(parser.addVersionOption())
+        , screenshot(QStringLiteral("screenshot"),
+                     QCoreApplication::translate(
+                         "main", "Save a PNG of the main window to <file> once it is on screen, "
+                                 "then quit (for tests and documentation). Runs on its own, "
+                                 "without handing over to a running MAria2."),
+                     QStringLiteral("file")) {
+        parser.addPositionalArgument(QStringLiteral("urls"),
+                                     QCoreApplication::translate("main", "URLs to download."),
+                                     QStringLiteral("[URL...]"));
+        parser.addOption(screenshot);
+    }
+    QCommandLineOption help;
+    QCommandLineOption version;
+    QCommandLineOption screenshot;
+};
+
+// --help and --version need no display: they are answered before QApplication exists, so
+// `maria2 --version` works on a machine without X (an installed package checked in CI).
+bool answersWithoutDisplay(int argc, char* argv[]) {
+    QStringList args;
+    for (int i = 0; i < argc; ++i) {
+        args << QString::fromLocal8Bit(argv[i]);
+    }
+    QCommandLineParser parser;
+    const CommandLine options(parser);
+    (void)parser.parse(args); // Qt's own options (-platform ...) are unknown here: not an error
+    return parser.isSet(options.help) || parser.isSet(options.version) ||
+           args.contains(QStringLiteral("--help-all"));
+}
+
+// Scheme-less text ("example.com/f.iso") becomes http; the engine reports bad URLs.
+QStringList toUrls(const QStringList& args) {
+    QStringList urls;
+    for (const QString& arg : args) {
+        const QUrl url = QUrl::fromUserInput(arg);
+        urls << (url.isValid() ? QString::fromUtf8(url.toEncoded()) : arg);
+    }
+    return urls;
+}
+
+QList<maria2::DownloadRequest> toRequests(const QStringList& urls) {
+    QList<maria2::DownloadRequest> requests;
+    for (const QString& url : urls) {
+        maria2::DownloadRequest request;
+        request.url = url.toStdString();
+        requests.append(request);
+    }
+    return requests;
+}
+
+// Back on screen and in front: from the tray, from minimised, from behind other windows.
+void bringUp(QWidget& window) {
+    window.show();
+    window.setWindowState((window.windowState() & ~Qt::WindowMinimized) | Qt::WindowActive);
+    window.raise();
+    window.activateWindow();
+}
+
 // Waits (bounded) until the window is really on screen and painted, then grabs what the screen
 // shows (under Xvfb: the X server's pixels), falling back to rendering the widget.
 bool saveScreenshot(QWidget& window, const QString& path) {
@@ -82,32 +168,78 @@ bool saveScreenshot(QWidget& window, const QString& path) {
     return true;
 }
 
+// Interface.WhenQueueFinishes: once every download has ended, a countdown the person can
+// cancel, then sleep or shut down.
+void offerPowerActionWhenQueueFinishes(maria2::QueueFinishedWatch& watch,
+                                       maria2::PowerAction* power, QWidget* window) {
+    auto prompt = std::make_shared<QPointer<maria2::gui::QueueFinishedPrompt>>();
+    QObject::connect(&watch, &maria2::QueueFinishedWatch::queueFinished, window,
+                     [prompt, power, window](maria2::PowerKind kind) {
+                         if (*prompt != nullptr) {
+                             return; // one countdown at a time
+                         }
+                         auto* dialog = new maria2::gui::QueueFinishedPrompt(kind, power, window);
+                         dialog->setAttribute(Qt::WA_DeleteOnClose);
+                         *prompt = dialog;
+                         dialog->show();
+                         dialog->raise();
+                     });
+    QObject::connect(&watch, &maria2::QueueFinishedWatch::queueBusyAgain, window, [prompt] {
+        if (*prompt != nullptr) {
+            (*prompt)->cancel();
+        }
+    });
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
+    if (answersWithoutDisplay(argc, argv)) {
+        QCoreApplication app(argc, argv);
+        setApplicationNames();
+        QCommandLineParser parser;
+        const CommandLine options(parser);
+        parser.process(app); // prints the help or the version and exits
+        return 0;
+    }
+
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("MAria2"));
-    QApplication::setOrganizationName(QStringLiteral("MAria2"));
+    setApplicationNames();
     QApplication::setApplicationDisplayName(QStringLiteral("MAria2"));
-    QApplication::setApplicationVersion(QStringLiteral(MARIA2_VERSION));
+#ifdef MARIA2_APP_ID
+    QApplication::setDesktopFileName(QStringLiteral(MARIA2_APP_ID)); // the .desktop file's id
+#else
     QApplication::setDesktopFileName(QStringLiteral("maria2"));
+#endif
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/maria2.svg")));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QApplication::translate("main", "A fast, dependable download manager."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("urls"),
-                                 QApplication::translate("main", "URLs to download."),
-                                 QStringLiteral("[URL...]"));
-    const QCommandLineOption screenshotOption(
-        QStringLiteral("screenshot"),
-        QApplication::translate("main", "Save a PNG of the main window to <file> once it is "
-                                        "on screen, then quit (for tests and documentation)."),
-        QStringLiteral("file"));
-    parser.addOption(screenshotOption);
+    const CommandLine options(parser);
     parser.process(app);
+    const bool screenshot = parser.isSet(options.screenshot);
+    const QStringList urls = toUrls(parser.positionalArguments());
+
+    // Before anything opens the database: a second process hands over and goes.
+    maria2::gui::SingleInstance instance(
+        maria2::gui::instanceServerName(QFileInfo(maria2::app::databasePath()).absolutePath()));
+    QString instanceProblem;
+    if (!screenshot) {
+        maria2::gui::InstanceMessage message;
+        message.urls = urls;
+        QString error;
+        switch (instance.start(message, &error)) {
+        case maria2::gui::SingleInstance::Outcome::HandedOver:
+            return 0;
+        case maria2::gui::SingleInstance::Outcome::HandOverFailed:
+            std::fprintf(stderr, "maria2: %s\n", qPrintable(error));
+            return 1;
+        case maria2::gui::SingleInstance::Outcome::Standalone:
+            instanceProblem = error; // logged once logging runs
+            break;
+        case maria2::gui::SingleInstance::Outcome::Primary:
+            break;
+        }
+    }
 
     maria2::ConfigLoadResult loaded;
     try {
@@ -128,6 +260,10 @@ int main(int argc, char* argv[]) {
     for (const auto& warning : loaded.warnings) {
         spdlog::warn("{}", warning);
     }
+    if (!instanceProblem.isEmpty()) {
+        spdlog::warn("single instance: {}; a second maria2 will run on its own",
+                     instanceProblem.toStdString());
+    }
 
     std::optional<maria2::Session> session;
     try {
@@ -139,11 +275,20 @@ int main(int argc, char* argv[]) {
                                   .arg(QString::fromStdString(error.what())));
         return 1;
     }
+    // No sleep while bytes flow (Interface.KeepAwake); released when they stop and on quitting.
+    maria2::KeepAwake keepAwake(&*session, maria2::makeSleepInhibitor());
+    maria2::QueueFinishedWatch queueWatch(&*session);
+    const std::unique_ptr<maria2::PowerAction> power = maria2::makePowerAction();
 #ifdef Q_OS_UNIX
     quitOnSignals(app);
 #endif
     // Flush partial files while the event loop and the window still exist.
-    QObject::connect(&app, &QApplication::aboutToQuit, &app, [&session] { session->shutdown(); });
+    QObject::connect(&app, &QApplication::aboutToQuit, &app, [&] {
+        instance.close(); // a maria2 started from now on runs on its own
+        queueWatch.stop();
+        keepAwake.stop();
+        session->shutdown();
+    });
 
     maria2::gui::MainWindow window(&*session);
     window.show();
@@ -155,19 +300,20 @@ int main(int argc, char* argv[]) {
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     }
+    offerPowerActionWhenQueueFinishes(queueWatch, power.get(), &window);
+    // URLs from a later `maria2 URL...`: added like this process's own, window brought up.
+    QObject::connect(&instance, &maria2::gui::SingleInstance::messageReceived, &window,
+                     [&window](const maria2::gui::InstanceMessage& message) {
+                         window.addRequests(toRequests(message.urls));
+                         if (message.show) {
+                             bringUp(window);
+                         }
+                     });
 
-    QList<maria2::DownloadRequest> requests;
-    for (const QString& arg : parser.positionalArguments()) {
-        // Scheme-less text ("example.com/f.iso") becomes http; the engine reports bad URLs.
-        const QUrl url = QUrl::fromUserInput(arg);
-        maria2::DownloadRequest request;
-        request.url = (url.isValid() ? url.toEncoded() : arg.toUtf8()).toStdString();
-        requests.append(request);
-    }
-    window.addRequests(requests);
+    window.addRequests(toRequests(urls));
 
-    if (parser.isSet(screenshotOption)) {
-        return saveScreenshot(window, parser.value(screenshotOption)) ? 0 : 1;
+    if (screenshot) {
+        return saveScreenshot(window, parser.value(options.screenshot)) ? 0 : 1;
     }
     return app.exec();
 }

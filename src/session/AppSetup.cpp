@@ -2,9 +2,14 @@
 
 #include "core/log/Log.h"
 
+#include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
+#include <QSaveFile>
 #include <QStandardPaths>
+
+#include <nlohmann/json.hpp>
 
 namespace maria2::app {
 
@@ -44,6 +49,84 @@ ConfigLoadResult loadConfig(const QString& confPath) {
         result.config.download.directory = defaultDownloadDirectory().toStdString();
     }
     return result;
+}
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// The members of `value` that differ from `base`, recursively (empty sections left out).
+Json differences(const Json& value, const Json& base) {
+    Json out = Json::object();
+    for (const auto& [key, v] : value.items()) {
+        const auto b = base.find(key);
+        if (v.is_object() && b != base.end() && b->is_object()) {
+            Json inner = differences(v, *b);
+            if (!inner.empty()) {
+                out[key] = std::move(inner);
+            }
+        } else if (b == base.end() || *b != v) {
+            out[key] = v;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+QString userConfigJson(const Config& config) {
+    Config copy = config;
+    const QString defaultDir = QDir::cleanPath(defaultDownloadDirectory());
+    if (QDir::cleanPath(QString::fromStdString(copy.download.directory)) == defaultDir) {
+        copy.download.directory.clear(); // follows the platform's folder, wherever it moves
+    }
+    const Json changed = differences(Json::parse(ConfigLoader::toJson(copy)),
+                                     Json::parse(ConfigLoader::toJson(ConfigLoader::defaults())));
+    const std::string text =
+        "// MAria2 settings: only those that differ from the defaults (docs/configuration.md).\n"
+        "// Written by the settings dialog; the previous file is kept beside it as *.bak.\n" +
+        changed.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+    return QString::fromStdString(text);
+}
+
+bool saveUserConfig(const Config& config, QString* error, const QString& path) {
+    const QString target = path.isEmpty() ? userConfigPath() : path;
+    const auto fail = [&](const QString& why) {
+        if (error) {
+            *error = QCoreApplication::translate("maria2::app", "Cannot save %1: %2")
+                         .arg(QDir::toNativeSeparators(target), why);
+        }
+        return false;
+    };
+    if (!QDir().mkpath(QFileInfo(target).absolutePath())) {
+        return fail(QCoreApplication::translate("maria2::app", "cannot create its folder"));
+    }
+    if (QFileInfo::exists(target)) {
+        const QString backup = target + QStringLiteral(".bak");
+        QFile::remove(backup);
+        QFile old(target);
+        if (!old.copy(backup)) {
+            return fail(
+                QCoreApplication::translate("maria2::app", "cannot keep the old file as %1 (%2)")
+                    .arg(QDir::toNativeSeparators(backup), old.errorString()));
+        }
+    }
+    QSaveFile file(target);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        return fail(file.errorString());
+    }
+    const QByteArray bytes = userConfigJson(config).toUtf8();
+    if (file.write(bytes) != bytes.size()) {
+        const QString why = file.errorString();
+        file.cancelWriting();
+        return fail(why);
+    }
+    if (!file.commit()) {
+        return fail(file.errorString());
+    }
+    // Only the person reads it: Network.Proxy may carry a password.
+    QFile::setPermissions(target, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    return true;
 }
 
 void initLogging(const Config& config, const LogOptions& options) {

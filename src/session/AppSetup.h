@@ -23,6 +23,17 @@ QString defaultDownloadDirectory();
 // Download.Directory with defaultDownloadDirectory().
 ConfigLoadResult loadConfig(const QString& confPath = {});
 
+// The user file for `config`: only the settings that differ from the built-in defaults, so a
+// default changed in a later version still reaches the person. Download.Directory equal to
+// defaultDownloadDirectory() counts as the default (""). A short comment heads the JSON.
+QString userConfigJson(const Config& config);
+
+// Writes userConfigJson(config) to `path` (empty = userConfigPath()) atomically: the file is
+// either the old one or the complete new one, never half written. An existing file is first
+// copied to `path`.bak (replacing an older .bak), so hand-written comments are not lost.
+// Creates the folder. Returns false and sets *error (naming the file) when it cannot.
+bool saveUserConfig(const Config& config, QString* error = nullptr, const QString& path = {});
+
 struct LogOptions {
     bool toConsole = false; // maria2c: log lines to stderr
     QString consoleLevel;   // empty = config level

@@ -33,6 +33,10 @@ public:
     // Snapshots already handed over but not delivered yet are still emitted.
     void stop();
 
+    // The time between samples (Monitor.SampleIntervalMs); from the next wait on.
+    void setInterval(std::chrono::milliseconds interval) { m_monitor->setInterval(interval); }
+    std::chrono::milliseconds interval() const { return m_monitor->interval(); }
+
     // Watches these folders (free space of their volume) and stops watching any other.
     void setFolders(const std::set<std::string>& folders);
     std::set<std::string> folders() const { return m_folders; }

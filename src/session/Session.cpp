@@ -61,6 +61,12 @@ public:
             Qt::QueuedConnection);
     }
 
+    void onDetails(const DownloadDetails& details) override {
+        QMetaObject::invokeMethod(
+            m_session, [s = m_session, details] { s->onEngineDetails(details); },
+            Qt::QueuedConnection);
+    }
+
     void onTransferReport(const TransferReport& report) override {
         QMetaObject::invokeMethod(
             m_session, [s = m_session, url = report.url] { s->saveHostProfile(url); },

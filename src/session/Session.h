@@ -78,6 +78,11 @@ public:
     // A refreshed link for a download (e.g. after "link expired"). Resume it afterwards: it
     // continues from its bytes if the server shows the same file, else it says so.
     void changeUrl(DownloadId id, const QString& url);
+    // Starts a download over from the first byte, under the same id and in the same queue place:
+    // its transfer stops, its partial file is deleted and it runs again. A completed one is
+    // downloaded again under its name and replaces the file once the new copy is whole (the
+    // person asked for it). Implemented in SessionRestart.cpp.
+    void restart(DownloadId id);
 
     // Speed limits, applied at once to running transfers. The user's global limit starts as
     // PerformanceSettings.DownloadSpeedLimit; a time window's limit and the governor's cap
@@ -166,6 +171,7 @@ private:
     DownloadSnapshot fromEngine(DownloadSnapshot s, DownloadId id);
     void onEngineState(const DownloadSnapshot& engineSnapshot);
     void onEngineProgress(const QList<DownloadSnapshot>& batch);
+    void onEngineDetails(DownloadDetails details); // SessionDetails.cpp
     void dropDownload(DownloadId id);
     DownloadSnapshot withRestored(DownloadSnapshot s, DownloadId id);
     DownloadSnapshot toSave(DownloadId id, Entry& entry, const DownloadSnapshot& s) const;

@@ -73,6 +73,19 @@ void SessionGovernor::setUserSpeedLimit(std::int64_t bytesPerSecond) {
     setSettings(s);
 }
 
+void SessionGovernor::applyConfig(const Config& config) {
+    const GovernorSettings next = settingsFrom(config);
+    GovernorSettings s = m_governor.settings();
+    s.cpuThresholdPercent = next.cpuThresholdPercent;
+    s.memoryThresholdPercent = next.memoryThresholdPercent;
+    s.recoveryMarginPercent = next.recoveryMarginPercent;
+    s.dwellSamples = next.dwellSamples;
+    s.maxConcurrentDownloads = next.maxConcurrentDownloads;
+    s.speedLimit = next.speedLimit;
+    s.freeSpaceFloorBytes = next.freeSpaceFloorBytes;
+    setSettings(s);
+}
+
 void SessionGovernor::setSettings(const GovernorSettings& settings) {
     m_governor.setSettings(settings);
     pushThrottle(); // throttled limits never above the person's new ones

@@ -36,6 +36,10 @@ public:
     // The person's own limits changed (what "not throttled" means).
     void setUserMaxDownloads(int maxConcurrentDownloads);
     void setUserSpeedLimit(std::int64_t bytesPerSecond);
+    // A new configuration (the settings dialog): thresholds, Monitor.* and the person's limits
+    // at once. The connections per download stay (Download.Split applies after a restart, as
+    // the pool's does).
+    void applyConfig(const Config& config);
 
     // Downloads paused for lack of space -------------------------------------------------
     // For a download's own message: "paused: 120.0 MiB free on /data, below the 256.0 MiB

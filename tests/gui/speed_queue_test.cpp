@@ -292,13 +292,12 @@ TEST_F(SpeedQueueTest, AddedRequestsKeepTheirSpeedLimit) {
 TEST_F(SpeedQueueTest, TrayMenuHasTheSpeedLimitsAndTheBasics) {
     // Built directly: the offscreen platform has no system tray, so the window makes none.
     EXPECT_EQ(m_window->trayIcon() == nullptr, !QSystemTrayIcon::isSystemTrayAvailable());
-    maria2::gui::TrayIcon tray(m_session.get(), m_window.get(), action("actionPauseAll"),
-                               action("actionResumeAll"), action("actionQuit"));
+    maria2::gui::TrayIcon tray(m_session.get(), m_window.get());
     const QList<QAction*> actions = tray.menu()->actions();
     EXPECT_TRUE(actions.contains(tray.speedLimitMenu()->menuAction()));
-    EXPECT_TRUE(actions.contains(action("actionPauseAll")));
-    EXPECT_TRUE(actions.contains(action("actionResumeAll")));
-    EXPECT_TRUE(actions.contains(action("actionQuit")));
+    EXPECT_TRUE(actions.contains(tray.pauseAllAction()));
+    EXPECT_TRUE(actions.contains(tray.resumeAllAction()));
+    EXPECT_TRUE(actions.contains(tray.quitAction()));
     EXPECT_EQ(tray.icon()->contextMenu(), tray.menu());
 
     // Its speed menu and the window's agree, whichever is used.

@@ -37,6 +37,7 @@ struct Connection {
     HttpResponse response;
     char errorBuffer[CURL_ERROR_SIZE] = {};
 
+    int number = 0;                // as in the log: "connection 7: GET ..." (the Job's count)
     int segmentId = 0;             // 0 = not (yet) planned: a single stream
     std::int64_t requestBegin = 0; // first byte asked for
     std::int64_t requestEnd = -1;  // exclusive end asked for; -1 = to the end of the file

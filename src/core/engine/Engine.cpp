@@ -1,6 +1,7 @@
 #include "core/engine/Engine.h"
 
 #include "core/hosts/HostProfile.h"
+#include "core/log/DownloadLogBook.h"
 
 #include <spdlog/spdlog.h>
 
@@ -115,6 +116,8 @@ void Engine::post(Command command) {
 
 DownloadId Engine::add(DownloadRequest request) {
     const DownloadId id = m_ids->fetch_add(1);
+    // Before any line of it is logged: lines of an earlier pool's download with this id go.
+    log::DownloadLogBook::shared()->forget(id);
     post({Command::Kind::Add, id, std::move(request)});
     return id;
 }
@@ -151,6 +154,9 @@ void Engine::requeue(DownloadId id) {
 }
 void Engine::changeUrl(DownloadId id, const std::string& url) {
     post({Command::Kind::ChangeUrl, id, {}, false, 0, url});
+}
+void Engine::requestDetails(DownloadId id) {
+    post({Command::Kind::Details, id});
 }
 
 void Engine::run() {
@@ -234,6 +240,13 @@ void Engine::apply(Command& c) {
         if (auto it = m_jobs.find(c.id); it != m_jobs.end()) {
             it->second->verified(c.verdict);
         }
+        return;
+    }
+    if (c.kind == Kind::Details) { // asked for, not pushed: the selected download's, ~2/s
+        const auto it = m_jobs.find(c.id);
+        DownloadDetails details = it != m_jobs.end() ? it->second->details() : DownloadDetails{};
+        details.id = c.id;
+        m_listener.onDetails(details);
         return;
     }
     if (c.kind == Kind::PauseAll || c.kind == Kind::ResumeAll) {

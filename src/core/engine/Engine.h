@@ -41,6 +41,9 @@ public:
     // What the pool learns from: a validated response, and a transfer's end (engine thread).
     virtual void onMetadata(const ResponseMetadata& /*metadata*/) {}
     virtual void onTransferReport(const TransferReport& /*report*/) {}
+    // The answer to Engine::requestDetails (engine thread). For a download the engine does not
+    // have, only details.id is set.
+    virtual void onDetails(const DownloadDetails& /*details*/) {}
 };
 
 // Body bytes received by the engines, and of those the ones kept in a file (lock-free).
@@ -96,6 +99,9 @@ public:
     // The scheduler put a running download back in the queue (over a lowered limit, or the
     // time windows closed): its transfer stops, bytes kept, and it waits in its place.
     void requeue(DownloadId id);
+    // Asks for a download's details (bytes on disk, connections); the engine thread answers
+    // through EngineListener::onDetails, once per request, also for an unknown id.
+    void requestDetails(DownloadId id);
     // The queue gate in use (its own when not linked).
     QueueGate& gate() { return *m_gate; }
 
@@ -115,6 +121,7 @@ private:
             LimitsChanged,
             Requeue,
             Verified,
+            Details,
         };
         Kind kind;
         DownloadId id = 0;

@@ -100,6 +100,9 @@ public:
     void wakeLimited(Clock::time_point now);
     void setSpeedLimit(std::int64_t bytesPerSecond) { m_request.maxSpeed = bytesPerSecond; }
     DownloadSnapshot snapshot(Clock::time_point now) const;
+    // For the details pane (JobDetails.cpp): the bytes on disk and the open connections; the
+    // engine, route and log lines are added by those who know them.
+    DownloadDetails details() const;
 
 private:
     friend struct JobCallbacks;

@@ -221,6 +221,7 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
         curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
     }
     ++m_attempts;
+    c->number = m_attempts;
     spdlog::info("[#{}] connection {}: GET {} bytes {}-{}", m_id, m_attempts,
                  net::redactUrl(m_request.url), begin, end >= 0 ? std::to_string(end - 1) : "");
     Connection* raw = c.get();

@@ -1,5 +1,7 @@
 #include "core/log/Log.h"
 
+#include "core/log/DownloadLogBook.h"
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -94,13 +96,36 @@ void init(const LogSetup& setup) {
         sink->set_pattern("%^[%l]%$ %v");
         sinks.push_back(sink);
     }
+    // Each download's own lines, for the details pane: at info even when the file log is
+    // quieter. Every sink filters by its own level; the logger lets through what any wants.
+    const auto& book = DownloadLogBook::shared();
+    sinks.push_back(book);
     auto logger = std::make_shared<spdlog::logger>("maria2", sinks.begin(), sinks.end());
-    logger->set_level(std::min(fileLevel, consoleLevel));
+    logger->set_level(std::min({fileLevel, consoleLevel, book->level()}));
     logger->flush_on(spdlog::level::warn);
     if (auto old = spdlog::default_logger()) {
         old->flush();
     }
     spdlog::set_default_logger(logger);
+}
+
+bool setFileLevel(std::string_view level) {
+    if (!isValidLevel(level)) {
+        return false;
+    }
+    const auto fileLevel = toLevel(level);
+    const auto logger = spdlog::default_logger();
+    auto lowest = spdlog::level::off;
+    for (const auto& sink : logger->sinks()) {
+        const bool keepsOwn = sink == DownloadLogBook::shared() ||
+                              std::dynamic_pointer_cast<spdlog::sinks::stderr_sink_mt>(sink);
+        if (!keepsOwn) {
+            sink->set_level(fileLevel);
+        }
+        lowest = std::min(lowest, sink->level());
+    }
+    logger->set_level(lowest);
+    return true;
 }
 
 } // namespace maria2::log

@@ -24,10 +24,14 @@ struct LogSetup {
     std::string extraFile;    // a plain file (maria2c -l FILE); "-" = stdout
 };
 
-// Replaces spdlog's default logger with one writing to the configured sinks. Safe to call
-// again (the previous logger is flushed and dropped). Throws std::runtime_error naming the
-// file when a log file cannot be opened.
+// Replaces spdlog's default logger with one writing to the configured sinks, and to the
+// download log book (DownloadLogBook::shared(), info and above whatever setup.level says).
+// Safe to call again (the previous logger is flushed and dropped). Throws std::runtime_error
+// naming the file when a log file cannot be opened.
 void init(const LogSetup& setup);
+// Changes the file logs' level at run time (Logging.Level): the rotating and -l files; the
+// console keeps its own, the download log book keeps info. False for an unknown level name.
+bool setFileLevel(std::string_view level);
 
 // Parses a level name; returns false for an unknown one.
 bool isValidLevel(std::string_view level);

@@ -33,83 +33,23 @@ std::string shortSummary(const RouteDecision& d) {
     return others.empty() ? out : out + " [" + others + "]";
 }
 
-} // namespace
-
-std::string CurlCapabilities::summary() const {
-    std::string list;
-    for (const auto& p : protocols) {
-        list += (list.empty() ? "" : " ") + p;
+// The scores as the details pane shows them (the parts in the scorer's map order).
+std::vector<EngineScoreDetail> scoreDetails(const RouteDecision& d) {
+    std::vector<EngineScoreDetail> out;
+    out.reserve(d.scores.size());
+    for (const EngineScore& s : d.scores) {
+        EngineScoreDetail detail;
+        detail.engine = s.name;
+        detail.score = s.score;
+        detail.eligible = s.eligible;
+        detail.parts.assign(s.parts.begin(), s.parts.end());
+        detail.note = s.note;
+        out.push_back(std::move(detail));
     }
-    return "libcurl " + version + ", HTTP/2 " + (http2 ? "yes" : "no") + ", HTTP/3 " +
-           (http3 ? "yes" : "no") + ", protocols: " + list;
-}
-
-CurlCapabilities curlCapabilities() {
-    curl_global_init(CURL_GLOBAL_DEFAULT); // refcounted; safe before any engine exists
-    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
-    CurlCapabilities caps;
-    caps.version = info->version != nullptr ? info->version : "?";
-    caps.http2 = (info->features & CURL_VERSION_HTTP2) != 0;
-    caps.http3 = (info->features & CURL_VERSION_HTTP3) != 0;
-    for (const char* const* p = info->protocols; p != nullptr && *p != nullptr; ++p) {
-        caps.protocols.emplace_back(*p);
-    }
-    return caps;
-}
-
-std::vector<EngineProfile> defaultEngineProfiles(const CurlCapabilities& curl, int cores) {
-    const auto has = [&](const char* p) {
-        return std::find(curl.protocols.begin(), curl.protocols.end(), p) != curl.protocols.end();
-    };
-    std::vector<EngineProfile> out;
-    if (curl.http2) {
-        EngineProfile m;
-        m.name = "multiplex";
-        m.kind = EngineKind::Multiplex;
-        m.schemes = {"https", "http"};
-        m.http = curl.http3 ? HttpPreference::Http3 : HttpPreference::Http2;
-        m.multiplex = true;
-        m.maxHostConnections = 4; // streams share these; one is usually enough
-        m.capacity = 64;
-        out.push_back(m);
-    }
-    EngineProfile s;
-    s.name = "segmented";
-    s.kind = EngineKind::Segmented;
-    s.schemes = {"http", "https"};
-    s.http = HttpPreference::Http11;
-    s.multiplex = false;
-    s.maxHostConnections = 64; // a server never sees more than this from one engine
-    s.capacity = 8;
-    out.push_back(s);
-    if (cores > 4) {
-        s.name = "segmented-2";
-        out.push_back(s);
-    }
-    EngineProfile b;
-    b.name = "bulk";
-    b.kind = EngineKind::Bulk;
-    b.schemes = {"http", "https"};
-    b.http = HttpPreference::Default;
-    b.multiplex = true;
-    b.split = false;
-    b.maxHostConnections = 16;
-    b.maxConnectionCache = 128;
-    b.capacity = 64;
-    out.push_back(b);
-    EngineProfile g;
-    g.name = "generic";
-    g.kind = EngineKind::Generic;
-    g.schemes.clear();
-    for (const char* p : {"ftp", "ftps", "sftp", "http", "https"}) {
-        if (has(p)) {
-            g.schemes.emplace_back(p);
-        }
-    }
-    g.capacity = 16;
-    out.push_back(g);
     return out;
 }
+
+} // namespace
 
 EnginePool::EnginePool(const Config& config, EngineListener& listener, DigestFactory digests,
                        std::vector<EngineProfile> profiles)
@@ -301,6 +241,8 @@ DownloadId EnginePool::add(DownloadRequest request) {
         spdlog::info("timeouts for {}: {}", hostLabel(hostKey), timeouts.why);
     }
     route.engine = index;
+    route.reason = d.reason;
+    route.scores = scoreDetails(d);
     route.arm = {profile.name, std::max(1, request.split > 0 ? request.split : 1)};
     // Hold the lock across add(): the engine's first state change must find the route.
     std::lock_guard lock(m_mutex);
@@ -335,6 +277,30 @@ void EnginePool::changeUrl(DownloadId id, const std::string& url) {
         e->changeUrl(id, url);
     }
 }
+void EnginePool::requestDetails(DownloadId id) {
+    if (Engine* e = engineFor(id)) {
+        e->requestDetails(id);
+        return;
+    }
+    DownloadDetails unknown; // not (or no longer) here: answered at once, like the engines do
+    unknown.id = id;
+    m_listener.onDetails(unknown);
+}
+
+void EnginePool::onDetails(const DownloadDetails& details) {
+    DownloadDetails d = details;
+    {
+        std::lock_guard lock(m_mutex);
+        if (const auto it = m_routes.find(d.id); it != m_routes.end()) {
+            d.engine = m_engines[it->second.engine]->profile().name;
+            d.route = it->second.summary;
+            d.routeReason = it->second.reason;
+            d.scores = it->second.scores;
+        }
+    }
+    m_listener.onDetails(d);
+}
+
 void EnginePool::pauseAll() {
     for (auto& e : m_engines) {
         e->pauseAll();
@@ -536,7 +502,7 @@ void EnginePool::tune(const DownloadSnapshot& s) {
         if (next == route.connections) {
             return;
         }
-        spdlog::info("engine pool: #{} {} -> {} connection(s) at {:.1f} MiB/s ({})", s.id,
+        spdlog::info("[#{}] engine pool: {} -> {} connection(s) at {:.1f} MiB/s ({})", s.id,
                      route.connections, next, s.speedBytesPerSec / (1 << 20), hostLabel(host));
         route.connections = next;
         route.arm.connections = next;

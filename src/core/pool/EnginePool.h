@@ -58,6 +58,11 @@ public:
     void resumeAll();
     void setMaxConcurrentDownloads(int n);
     void changeUrl(DownloadId id, const std::string& url);
+    // Asks for a download's details: its engine's thread fills in the bytes and connections,
+    // the pool adds the engine, the route, its reason and every engine's score; the answer
+    // arrives through EngineListener::onDetails on that engine's thread (for an id no engine
+    // has: at once, on the caller's thread, with only the id set).
+    void requestDetails(DownloadId id);
 
     // Speed limits, shared fairly by every transfer of every engine (SpeedLimiter); a change
     // applies to running transfers at once, without restarting them. 0 = no limit.
@@ -107,6 +112,8 @@ private:
     struct Route {
         std::size_t engine = 0;
         std::string summary; // "segmented 0.82 [multiplex 0.41, bulk 0.30]"
+        std::string reason;  // the router's why: "big file (512.0 MiB), host caps each ..."
+        std::vector<EngineScoreDetail> scores; // as decided at add(), best first
         std::string hostKey;
         Arm arm;
         bool autoConnections = false;
@@ -122,6 +129,7 @@ private:
     void onProgress(const std::vector<DownloadSnapshot>& batch) override;
     void onMetadata(const ResponseMetadata& metadata) override;
     void onTransferReport(const TransferReport& report) override;
+    void onDetails(const DownloadDetails& details) override;
 
     RouteDecision decide(const DownloadRequest& request, const std::string& hostKey) const;
     std::size_t indexOf(const std::string& engineName) const;

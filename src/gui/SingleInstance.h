@@ -1,0 +1,88 @@
+#pragma once
+// SingleInstance: one MAria2 per user and data folder. `maria2 URL...` while MAria2 runs hands
+// the URLs to the running one over a local socket (QLocalServer/QLocalSocket, user-only) and
+// exits; the running one adds them and brings its window up.
+//
+// Protocol (version 1): one connection per message; the client sends one line of compact JSON,
+//   {"v":1,"urls":["https://..."],"show":true}
+// and the server answers one line, {"v":1,"ok":true} or {"v":1,"ok":false,"error":"..."}, once it
+// has taken the message. Unknown keys are ignored; another "v", a malformed or oversized message
+// is refused with a log line.
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+class QLocalServer;
+class QLocalSocket;
+
+namespace maria2::gui {
+
+// What a second `maria2` hands to the running one.
+struct InstanceMessage {
+    QStringList urls; // as typed, already turned into URLs (QUrl::fromUserInput)
+    bool show = true; // bring the window up
+};
+
+constexpr int kInstanceProtocolVersion = 1;
+// A message longer than this (without its newline) is refused.
+constexpr qsizetype kMaxInstanceMessageBytes = 1 << 20;
+
+// One line of compact JSON with its newline.
+QByteArray encodeInstanceMessage(const InstanceMessage& message);
+// One line without its newline; nothing (and *error saying why) unless it is a valid version 1
+// message.
+std::optional<InstanceMessage> parseInstanceMessage(const QByteArray& line, QString* error);
+
+// The local server's name for the data folder dataDirectory: "maria2-<hash of the folder>", in
+// the user's runtime folder on Linux ($XDG_RUNTIME_DIR, private to the user). Other data folders
+// (tests with their own XDG_DATA_HOME) get other names.
+QString instanceServerName(const QString& dataDirectory);
+// The same with the runtime folder given (Linux; tests name the one of the process they start).
+QString instanceServerName(const QString& dataDirectory, const QString& runtimeDirectory);
+
+class SingleInstance final : public QObject {
+    Q_OBJECT
+public:
+    enum class Outcome {
+        Primary,        // this process is the instance now: it listens
+        HandedOver,     // a running instance took the message: exit 0
+        HandOverFailed, // a running instance did not take it (error says why): exit non-zero
+        Standalone,     // cannot listen (error says why): run anyway, without a hand-over
+    };
+    static constexpr int kDefaultTimeoutMs = 5000;
+
+    explicit SingleInstance(const QString& serverName, QObject* parent = nullptr);
+    ~SingleInstance() override; // stops listening (the socket file goes)
+
+    // Hands message to the running instance, or, when none answers, becomes the instance. A
+    // socket file left by a crashed one is removed. Two processes starting at the same moment
+    // end with exactly one instance (the step from "nobody answers" to "listening" is done under
+    // a lock file). Blocks for at most about timeoutMs (twice, when another is starting).
+    Outcome start(const InstanceMessage& message, QString* error,
+                  int timeoutMs = kDefaultTimeoutMs);
+    // Stops listening (the app is quitting); a later `maria2` becomes the instance itself.
+    void close();
+
+    QString serverName() const { return m_name; }
+    bool isListening() const;
+
+    enum class SendResult { Delivered, NoInstance, Failed };
+    // Sends one message to the instance listening on serverName and waits for its answer.
+    static SendResult send(const QString& serverName, const InstanceMessage& message, int timeoutMs,
+                           QString* error);
+
+signals:
+    // A message from another `maria2`, already answered.
+    void messageReceived(const maria2::gui::InstanceMessage& message);
+
+private:
+    void onNewConnection();
+    void handleLine(QLocalSocket* socket, const QByteArray& line);
+
+    QString m_name;
+    QLocalServer* m_server;
+};
+
+} // namespace maria2::gui
