@@ -561,6 +561,33 @@ TEST_F(FaultServerTest, DegradeOnceSlowsTheFirstGetAfterBBytesOnly) {
     EXPECT_EQ(num(log[3], "sent"), kSize - 900000);
 }
 
+TEST_F(FaultServerTest, SlowRegionPacesOnlyTheBytesInsideIt) {
+    // Bytes 100000..165535 (64 KiB) at 128 KiB/s: any response that carries them takes >= 0.5 s.
+    const QString url =
+        m_server.url(QStringLiteral("slow-region/file.bin?start=100000&end=165536&rate=131072"));
+    const Response before = fetch(url, {.range = QStringLiteral("0-99999")}); // all fast bytes
+    ASSERT_EQ(before.code, CURLE_OK) << before.error;
+    EXPECT_EQ(before.status, 206);
+    EXPECT_EQ(before.body, m_data.left(100000));
+
+    const Response across = fetch(url, {.range = QStringLiteral("90000-")}); // crosses both cuts
+    ASSERT_EQ(across.code, CURLE_OK) << across.error;
+    EXPECT_EQ(across.status, 206);
+    EXPECT_EQ(across.body, m_data.mid(90000));
+    EXPECT_GE(across.seconds, 0.45);
+
+    const Response whole = fetch(url);
+    ASSERT_EQ(whole.code, CURLE_OK) << whole.error;
+    EXPECT_EQ(whole.status, 200);
+    EXPECT_EQ(whole.body, m_data);
+    EXPECT_GE(whole.seconds, 0.45);
+
+    const QList<QJsonObject> log = entries(QStringLiteral("/slow-region/file.bin"), 3);
+    ASSERT_EQ(log.size(), 3);
+    EXPECT_EQ(num(log[2], "sent"), kSize);
+    EXPECT_EQ(str(log[2], "outcome"), QStringLiteral("complete"));
+}
+
 TEST_F(FaultServerTest, SixteenConcurrentConnections) {
     const QString url = m_server.url(QStringLiteral("slow/file.bin?rate=1048576"));
     std::vector<Response> results(16);

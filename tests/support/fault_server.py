@@ -40,6 +40,12 @@ GET /_reset; HEAD requests are always served normally except where said otherwis
                             /slow/; the first GET drops to S bytes/s (default 16384) after B body
                             bytes (default 1048576), so a reconnect gets R again (a bad path, a
                             stuck CDN node)
+  /slow-region/NAME?start=A&end=B&rate=R&fast=F
+                            the bytes of NAME at offsets in [A, B) are paced at R bytes/s per
+                            response (defaults: the second quarter of the file, 262144), all
+                            others at F bytes/s (default 0: as fast as possible); ranges honoured,
+                            so a response that crosses A or B changes pace there (a busy mirror
+                            whose uncached part of a file crawls while the rest flies)
   /_reset                   clears every counter, 200 "ok"
 
 One JSON line per request is appended to --log after the response is finished (after the reset,
@@ -84,6 +90,7 @@ FAULTS = frozenset(
         "login-page",
         "slow",
         "degrade-once",
+        "slow-region",
     }
 )
 XOR_TABLE = bytes(b ^ 0x5A for b in range(256))
@@ -242,6 +249,18 @@ def int_param(params, name, default, minimum):
     return value
 
 
+def region_pieces(params, size, start, length):
+    """[(length, rate or None)] covering [start, start + length): the slow region's bytes at
+    its rate, the rest at the fast rate (None: unpaced)."""
+    begin = int_param(params, "start", size // 4, 0)
+    end = int_param(params, "end", size // 2, begin)
+    slow = int_param(params, "rate", 256 * 1024, 1)
+    fast = int_param(params, "fast", 0, 0) or None
+    stop = start + length
+    cuts = sorted({start, stop} | {x for x in (begin, end) if start < x < stop})
+    return [(b - a, slow if begin <= a < end else fast) for a, b in zip(cuts, cuts[1:])]
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "maria2-fault-server/1"
@@ -361,7 +380,7 @@ class Handler(BaseHTTPRequestHandler):
                 length = min(length, content.size - start)
 
         # What goes wrong with this response.
-        limit, action, rate, degrade = None, None, None, None
+        limit, action, rate, degrade, pieces = None, None, None, None, None
         if not head:
             if fault == "reset-once" and state.bump(fault, name) == 0:
                 limit, action = length * 2 // 5, "reset"
@@ -384,6 +403,8 @@ class Handler(BaseHTTPRequestHandler):
                 slow = int_param(params, "slow", 16 * 1024, 1)
                 if state.bump(fault, name) == 0:
                     degrade = (after, slow)
+            elif fault == "slow-region":
+                pieces = region_pieces(params, content.size, start, length)
             elif fault == "changing" and not changed:
                 # Flip once this first GET has sent its last byte or was cut; later responses
                 # (including ones racing with the end of this one) get the changed version.
@@ -411,7 +432,12 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         to_send = length if limit is None else min(limit, length)
-        if degrade is None:
+        if pieces is not None:
+            done = 0
+            for piece_length, piece_rate in pieces:
+                self.send_body(content, start + done, piece_length, length, piece_rate, done)
+                done += piece_length
+        elif degrade is None:
             self.send_body(content, start, to_send, length, rate)
         else:
             after, slow = degrade
