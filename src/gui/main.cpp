@@ -4,6 +4,7 @@
 #include "MainWindow.h"
 #include "QueueFinishedPrompt.h"
 #include "SingleInstance.h"
+#include "StartupTrace.h"
 #include "session/AppSetup.h"
 #include "session/KeepAwake.h"
 #include "session/PowerAction.h"
@@ -194,6 +195,7 @@ void offerPowerActionWhenQueueFinishes(maria2::QueueFinishedWatch& watch,
 } // namespace
 
 int main(int argc, char* argv[]) {
+    maria2::gui::StartupTrace trace;
     if (answersWithoutDisplay(argc, argv)) {
         QCoreApplication app(argc, argv);
         setApplicationNames();
@@ -266,6 +268,7 @@ int main(int argc, char* argv[]) {
     }
 
     std::optional<maria2::Session> session;
+    trace.note("restoring");
     try {
         // The queue and history persist in the app-data folder; running ones resume.
         session.emplace(loaded.config, maria2::SessionOptions{maria2::app::databasePath()});
@@ -274,6 +277,9 @@ int main(int argc, char* argv[]) {
                               QApplication::translate("main", "MAria2 could not start:\n\n%1")
                                   .arg(QString::fromStdString(error.what())));
         return 1;
+    }
+    if (trace.on()) {
+        trace.note("restored", session->queueOrder().size()); // a copy of the ids: only when on
     }
     // No sleep while bytes flow (Interface.KeepAwake); released when they stop and on quitting.
     maria2::KeepAwake keepAwake(&*session, maria2::makeSleepInhibitor());
@@ -292,6 +298,7 @@ int main(int argc, char* argv[]) {
 
     maria2::gui::MainWindow window(&*session);
     window.show();
+    trace.watchFirstExpose(window);
     if (const QString warning = session->storeWarning(); !warning.isEmpty()) {
         spdlog::warn("{}", warning.toStdString());
         // Non-blocking: the window and the downloads keep going while it is shown.
