@@ -61,6 +61,14 @@ class CompareTest(unittest.TestCase):
         ok, _ = compare.compare([rep], self.baseline)
         self.assertFalse(ok)
 
+    def test_a_noisy_figure_is_allowed_its_own_spread(self):
+        base = compare.make_baseline([fake_report(1.0, 2.0), fake_report(0.6, 4.0)])
+        self.assertAlmostEqual(base["spread"]["big/maria2c"], 0.4)
+        ok, lines = compare.compare([fake_report(0.55, 4.4)], base)  # within 40 % and 50 %
+        self.assertTrue(ok, lines)
+        ok, _ = compare.compare([fake_report(0.4, 3.0)], base)  # 0.4 < 0.8 * (1 - 0.4)
+        self.assertFalse(ok)
+
     def test_explicit_tolerance_overrides_baseline(self):
         ok, _ = compare.compare([fake_report(0.8, 2.0)], self.baseline, ratio_tol=0.25)
         self.assertTrue(ok)

@@ -4,7 +4,8 @@ Compared are ratios, never absolute times: each scenario's MAria2 MB/s ÷ the be
 same run, and each microbenchmark's time ÷ the calibration benchmark's in the same run. Given
 several reports (repeated runs), the median per figure is compared. A figure fails when it is
 worse than the baseline by more than the tolerance: ratio < baseline × (1 − ratio tolerance);
-normalised time > baseline × (1 + micro tolerance).
+normalised time > baseline × (1 + micro tolerance). A figure whose own runs in the baseline
+were further apart than that (1 - min/max) is allowed its own spread instead.
 """
 
 import json
@@ -28,8 +29,8 @@ def figures(report):
     return ratios, micro
 
 
-def merge(reports):
-    """Median of each figure over several reports."""
+def collect(reports):
+    """Every report's value of each figure: ({ratio key: [values]}, {micro key: [values]})."""
     ratios, micro = {}, {}
     for rep in reports:
         r, m = figures(rep)
@@ -37,11 +38,24 @@ def merge(reports):
             ratios.setdefault(k, []).append(v)
         for k, v in m.items():
             micro.setdefault(k, []).append(v)
+    return ratios, micro
+
+
+def merge(reports):
+    """Median of each figure over several reports."""
+    ratios, micro = collect(reports)
     return ({k: median(v) for k, v in ratios.items()}, {k: median(v) for k, v in micro.items()},
             {k: len(v) for k, v in ratios.items()})
 
 
+def spread(values):
+    """How far apart the baseline's own runs were: 1 - min/max (0 for one run)."""
+    values = [v for v in values if v]
+    return 1 - min(values) / max(values) if len(values) > 1 else 0.0
+
+
 def make_baseline(reports):
+    all_ratios, all_micro = collect(reports)
     ratios, micro, _ = merge(reports)
     meta = reports[-1]["meta"]
     return {"about": "MAria2's benchmark baseline: ratios to the best peer per scenario and "
@@ -51,7 +65,12 @@ def make_baseline(reports):
                                                  "os", "kernel")},
             "reports": len(reports),
             "tolerance": {"ratio": RATIO_TOLERANCE, "micro": MICRO_TOLERANCE},
-            "ratios": dict(sorted(ratios.items())), "micro": dict(sorted(micro.items()))}
+            "ratios": dict(sorted(ratios.items())), "micro": dict(sorted(micro.items())),
+            # A figure whose own runs were further apart than the tolerance gets that spread as
+            # its tolerance: noise is not a regression.
+            "spread": {k: round(spread(v), 3) for k, v in
+                       sorted(list(all_ratios.items()) + list(all_micro.items()))
+                       if spread(v) > 0}}
 
 
 def compare(reports, baseline, ratio_tol=None, micro_tol=None):
@@ -65,29 +84,31 @@ def compare(reports, baseline, ratio_tol=None, micro_tol=None):
                  f"{baseline.get('machine', {}).get('date', '?')} "
                  f"(commit {baseline.get('machine', {}).get('commit', '?')}); tolerance: ratios "
                  f"-{ratio_tol:.0%}, microbenchmarks +{micro_tol:.0%}")
+    own = baseline.get("spread", {})
     for key, base in baseline.get("ratios", {}).items():
         now = ratios.get(key)
         if now is None:
             lines.append(f"  skip   {key}: not in these reports")
             continue
-        verdict = "ok"
-        if now < base * (1 - ratio_tol):
+        verdict, tol = "ok", max(ratio_tol, own.get(key, 0))
+        if now < base * (1 - tol):
             verdict, ok = "WORSE", False
-        elif now > base * (1 + ratio_tol):
+        elif now > base * (1 + tol):
             verdict = "better (update the baseline)"
         lines.append(f"  {verdict:6} {key}: ratio to best peer {now:.2f} (baseline {base:.2f}, "
-                     f"{counts.get(key, 0)} run(s))")
+                     f"-{tol:.0%} allowed, {counts.get(key, 0)} run(s))")
     for key, base in baseline.get("micro", {}).items():
         now = micro.get(key)
         if now is None:
             lines.append(f"  skip   {key}: not in these reports")
             continue
-        verdict = "ok"
-        if now > base * (1 + micro_tol):
+        verdict, tol = "ok", max(micro_tol, own.get(key, 0))
+        if now > base * (1 + tol):
             verdict, ok = "WORSE", False
-        elif now < base * (1 - micro_tol):
+        elif now < base * (1 - tol):
             verdict = "better (update the baseline)"
-        lines.append(f"  {verdict:6} {key}: {now:.4g} × calibration (baseline {base:.4g})")
+        lines.append(f"  {verdict:6} {key}: {now:.4g} × calibration (baseline {base:.4g}, "
+                     f"+{tol:.0%} allowed)")
     lines.append("no regression" if ok else "REGRESSION: a figure is worse than the tolerance")
     return ok, lines
 

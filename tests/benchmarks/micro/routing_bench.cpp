@@ -105,11 +105,9 @@ RouteRequest request() {
     return r;
 }
 
-// A host seen before, with its URL in the cache: the usual case for a repeated download.
-void BM_Routing_ScoreKnownHost(benchmark::State& state) {
+void runScore(benchmark::State& state, const RouteKnowledge& k) {
     const EngineScorer scorer(poolScorerConfig());
     const RouteRequest r = request();
-    const RouteKnowledge k = knownHost();
     const std::vector<EngineStatus> engines = defaultEngines();
     for (auto _ : state) {
         RouteDecision d = scorer.decide(r, k, engines, {0.8, 0.9});
@@ -120,22 +118,16 @@ void BM_Routing_ScoreKnownHost(benchmark::State& state) {
         benchmark::DoNotOptimize(d);
     }
 }
+
+// A host seen before, with its URL in the cache: the usual case for a repeated download.
+void BM_Routing_ScoreKnownHost(benchmark::State& state) {
+    runScore(state, knownHost());
+}
 BENCHMARK(BM_Routing_ScoreKnownHost);
 
 // Nothing known: a first download from a new host.
 void BM_Routing_ScoreNewHost(benchmark::State& state) {
-    const EngineScorer scorer(poolScorerConfig());
-    const RouteRequest r = request();
-    const RouteKnowledge k;
-    const std::vector<EngineStatus> engines = defaultEngines();
-    for (auto _ : state) {
-        RouteDecision d = scorer.decide(r, k, engines, {0.8, 0.9});
-        if (!d.ok) {
-            state.SkipWithError(("no engine chosen: " + d.reason).c_str());
-            break;
-        }
-        benchmark::DoNotOptimize(d);
-    }
+    runScore(state, RouteKnowledge{});
 }
 BENCHMARK(BM_Routing_ScoreNewHost);
 

@@ -162,6 +162,21 @@ private:
 };
 
 // Writes chunks on the real clock; the limiter must never refuse (none, or a very high limit).
+// The file written through: plans it again, outside the timing. False (and the benchmark
+// marked failed) when that fails.
+bool replanWhenDone(benchmark::State& state, WriteRig& rig) {
+    if (!rig.fileDone()) {
+        return true;
+    }
+    state.PauseTiming();
+    const bool planned = rig.plan();
+    state.ResumeTiming();
+    if (!planned) {
+        state.SkipWithError(rig.error().c_str());
+    }
+    return planned;
+}
+
 void runUnpaced(benchmark::State& state, SpeedLimiter& limiter) {
     WriteRig rig(static_cast<int>(state.range(0)));
     if (!rig.open()) {
@@ -170,14 +185,8 @@ void runUnpaced(benchmark::State& state, SpeedLimiter& limiter) {
     }
     Clock::time_point retryAt{};
     for (auto _ : state) {
-        if (rig.fileDone()) {
-            state.PauseTiming();
-            const bool planned = rig.plan();
-            state.ResumeTiming();
-            if (!planned) {
-                state.SkipWithError(rig.error().c_str());
-                break;
-            }
+        if (!replanWhenDone(state, rig)) {
+            break;
         }
         const auto result = rig.writeChunk(limiter, 1, std::nullopt, &retryAt);
         if (result != WriteRig::Result::Written) {
@@ -218,14 +227,8 @@ void BM_WritePath_LimitTight(benchmark::State& state) {
     std::int64_t pauses = 0;
     SpeedLimiter::Key key = 0;
     for (auto _ : state) {
-        if (rig.fileDone()) {
-            state.PauseTiming();
-            const bool planned = rig.plan();
-            state.ResumeTiming();
-            if (!planned) {
-                state.SkipWithError(rig.error().c_str());
-                break;
-            }
+        if (!replanWhenDone(state, rig)) {
+            break;
         }
         key = key % downloads + 1;
         fake += kDeliveryGap;
