@@ -57,8 +57,7 @@ protected:
         return e;
     }
 
-    // Full speed unless the test sets a limit itself: the config's default limit (10 MiB/s)
-    // would only slow these runs down.
+    // Full speed unless the test sets a limit itself, whatever a config might set.
     RunResult run(const QStringList& args) {
         return runRaw(QStringList{"--max-overall-download-limit=0"} + args);
     }

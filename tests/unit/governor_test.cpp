@@ -55,14 +55,17 @@ bool changesAreAtLeastApart(const std::vector<std::size_t>& changes, std::size_t
 
 } // namespace
 
-TEST(Governor, SettingsFromConfigUseTheSeedThresholds) {
+TEST(Governor, SettingsFromConfigUseTheConfigThresholdsAndLimit) {
     const maria2::Config config;
     const auto s = GovernorSettings::fromConfig(config);
     EXPECT_EQ(s.cpuThresholdPercent, 70);
     EXPECT_EQ(s.memoryThresholdPercent, 80);
     EXPECT_EQ(s.maxConcurrentDownloads, 5);
     EXPECT_EQ(s.maxConnectionsPerDownload, config.download.split);
-    EXPECT_EQ(s.speedLimit, 10485760);
+    EXPECT_EQ(s.speedLimit, 0); // no cap by default
+    maria2::Config capped;
+    capped.performance.downloadSpeedLimit = 10485760; // the seed's block
+    EXPECT_EQ(GovernorSettings::fromConfig(capped).speedLimit, 10485760);
     const Governor g(s);
     EXPECT_FALSE(g.state().throttled);
     EXPECT_EQ(g.state().maxConcurrentDownloads, 5);

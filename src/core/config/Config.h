@@ -1,6 +1,7 @@
 #pragma once
 // The MAria2 configuration: one schema, loaded from JSON (comments allowed) in layers.
-// The seed's PerformanceSettings block is part of it exactly as written.
+// The seed's PerformanceSettings keys are part of it; the seed's block itself ships as
+// config/performance-settings.seed.json and loads as written (the defaults differ: no cap).
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
@@ -10,11 +11,11 @@
 namespace maria2 {
 
 struct PerformanceSettings {
-    int maxConcurrentDownloads = 5; // PerformanceSettings.MaxConcurrentDownloads (1..1000)
-    std::int64_t downloadSpeedLimit = 10485760; // DownloadSpeedLimit, B/s, 0 = unlimited (0..2^40)
-    int cacheSizeMb = 1024;                     // CacheSize, MB (0..1048576)
-    int cpuUsagePercent = 70;                   // ResourceThreshold.CPUUsage (1..100)
-    int memoryUsagePercent = 80;                // ResourceThreshold.MemoryUsage (1..100)
+    int maxConcurrentDownloads = 5;      // PerformanceSettings.MaxConcurrentDownloads (1..1000)
+    std::int64_t downloadSpeedLimit = 0; // DownloadSpeedLimit, B/s, 0 = unlimited (0..2^40)
+    int cacheSizeMb = 1024;              // CacheSize, MB (0..1048576)
+    int cpuUsagePercent = 70;            // ResourceThreshold.CPUUsage (1..100)
+    int memoryUsagePercent = 80;         // ResourceThreshold.MemoryUsage (1..100)
 };
 
 struct DownloadSettings {
