@@ -1,4 +1,5 @@
 #include "cli/CliOptions.h"
+#include "core/text/Text.h"
 
 #include "core/log/Log.h"
 
@@ -36,7 +37,7 @@ std::string parseInt(const std::string& name, const std::string& value, int min,
 // config's own bound for PerformanceSettings.DownloadSpeedLimit (2^40 B/s).
 std::string parseLimit(const std::string& name, const std::string& value,
                        std::optional<std::int64_t>& out) {
-    const auto speed = parseSpeed(value);
+    const auto speed = text::parseSpeed(value);
     if (!speed || *speed > (std::int64_t{1} << 40)) {
         return "--" + name +
                " takes a speed in bytes/s such as 512K, 10M or 1.5M (0 = unlimited), got '" +
@@ -255,15 +256,6 @@ const Spec* findShort(char c) {
     return nullptr;
 }
 
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) {
-        return {};
-    }
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
 } // namespace
 
 ParseResult parseCommandLine(const std::vector<std::string>& args) {
@@ -338,14 +330,14 @@ std::optional<std::vector<std::string>> readInputFile(const std::string& path, s
     int number = 0;
     while (std::getline(in, line)) {
         ++number;
-        if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !trim(line).empty()) {
+        if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !text::trim(line).empty()) {
             if (warnings != nullptr) {
                 warnings->push_back(path + ":" + std::to_string(number) +
                                     ": per-download options are not supported yet (ignored)");
             }
             continue;
         }
-        const std::string t = trim(line);
+        const std::string t(text::trim(line));
         if (t.empty() || t[0] == '#') {
             continue;
         }
@@ -392,42 +384,6 @@ std::optional<std::int64_t> parseSize(const std::string& text) {
         return std::nullopt;
     }
     return value * unit;
-}
-
-std::optional<std::int64_t> parseSpeed(const std::string& text) {
-    const auto dot = text.find('.');
-    if (dot == std::string::npos) {
-        return parseSize(text);
-    }
-    // "1.5M": the whole part and the fraction read by hand (strtod follows the locale).
-    std::string rest = text.substr(dot + 1);
-    std::string suffix;
-    if (!rest.empty() && std::string("KkMmGg").find(rest.back()) != std::string::npos) {
-        suffix = rest.substr(rest.size() - 1);
-        rest.pop_back();
-    }
-    const std::string whole = text.substr(0, dot);
-    const bool digitsOnly =
-        !whole.empty() && !rest.empty() && rest.size() <= 9 &&
-        std::all_of(whole.begin(), whole.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-        std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digitsOnly) {
-        return std::nullopt;
-    }
-    const auto unit = parseSize("1" + suffix);
-    const auto base = parseSize(whole + suffix);
-    if (!unit || !base) {
-        return std::nullopt;
-    }
-    std::int64_t fraction = 0;
-    std::int64_t scale = 1;
-    for (char c : rest) {
-        fraction = fraction * 10 + (c - '0');
-        scale *= 10;
-    }
-    // fraction / scale of one unit, rounded to the nearest byte; unit * fraction stays below
-    // 2^30 * 10^9 < 2^63.
-    return *base + (*unit * fraction + scale / 2) / scale;
 }
 
 std::string helpText() {

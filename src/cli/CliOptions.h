@@ -63,8 +63,6 @@ std::string helpText();
 
 // "1048576", "512K", "1M", "2G" (binary units, as aria2). nullopt for anything else.
 std::optional<std::int64_t> parseSize(const std::string& text);
-// A speed in bytes/s: parseSize's forms plus a decimal fraction ("1.5M", "0.5K"), rounded to
-// whole bytes; "0" = unlimited. nullopt for anything else (no sign, no exponent, no "/s").
-std::optional<std::int64_t> parseSpeed(const std::string& text);
+// Speeds ("1.5M", "0 = unlimited") are read by maria2::text::parseSpeed (core/text/Text.h).
 
 } // namespace maria2::cli

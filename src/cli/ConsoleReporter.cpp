@@ -1,4 +1,5 @@
 #include "cli/ConsoleReporter.h"
+#include "core/text/Text.h"
 
 #include "core/net/Url.h"
 #include "session/Session.h"
@@ -9,14 +10,7 @@ namespace maria2::cli {
 namespace {
 
 QString humanBytes(double bytes) {
-    static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int unit = 0;
-    while (bytes >= 1024 && unit < 4) {
-        bytes /= 1024;
-        ++unit;
-    }
-    return unit == 0 ? QString::number(static_cast<qint64>(bytes)) + kUnits[0]
-                     : QString::number(bytes, 'f', 1) + kUnits[unit];
+    return QString::fromStdString(text::formatBytes(bytes, text::Spacing::Compact));
 }
 
 QString humanDuration(double seconds) {

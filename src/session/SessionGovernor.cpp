@@ -1,4 +1,5 @@
 #include "session/SessionGovernor.h"
+#include "core/text/Text.h"
 
 #include "core/pool/EnginePool.h"
 
@@ -109,8 +110,8 @@ std::string SessionGovernor::pauseMessage(const std::string& folder) const {
     const auto floor = static_cast<double>(m_governor.settings().freeSpaceFloorBytes);
     const auto it = m_freeBytes.find(folder);
     const std::string free =
-        it != m_freeBytes.end() ? formatBytes(static_cast<double>(it->second)) : "too little";
-    return "paused: " + free + " free on " + folder + ", below the " + formatBytes(floor) +
+        it != m_freeBytes.end() ? text::formatBytes(static_cast<double>(it->second)) : "too little";
+    return "paused: " + free + " free on " + folder + ", below the " + text::formatBytes(floor) +
            " floor; resumes by itself when there is room again";
 }
 

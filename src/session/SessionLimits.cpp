@@ -1,4 +1,5 @@
 #include "session/SessionLimits.h"
+#include "core/text/Text.h"
 
 #include "core/governor/Governor.h"
 #include "core/pool/EnginePool.h"
@@ -25,7 +26,7 @@ std::int64_t smallestNonZero(std::initializer_list<std::int64_t> values) {
 }
 
 std::string describeLimit(std::int64_t bytesPerSecond) {
-    return bytesPerSecond > 0 ? formatBytes(static_cast<double>(bytesPerSecond)) + "/s"
+    return bytesPerSecond > 0 ? text::formatBytes(static_cast<double>(bytesPerSecond)) + "/s"
                               : std::string("none");
 }
 

@@ -1,6 +1,7 @@
 // Unit tests for maria2::Governor: AIMD with hysteresis and dwell time, fed synthetic and
 // recorded sample sequences. Pure: one update() per "second", no clock.
 #include "core/governor/Governor.h"
+#include "core/text/Text.h"
 
 #include <gtest/gtest.h>
 
@@ -335,9 +336,9 @@ TEST(Governor, NewSettingsApplyWhenUnthrottledAndCapWhenThrottled) {
 }
 
 TEST(Governor, FormatBytes) {
-    EXPECT_EQ(maria2::formatBytes(12), "12 B");
-    EXPECT_EQ(maria2::formatBytes(820 * KiB), "820.0 KiB");
-    EXPECT_EQ(maria2::formatBytes(1.5 * MiB), "1.5 MiB");
+    EXPECT_EQ(maria2::text::formatBytes(12), "12 B");
+    EXPECT_EQ(maria2::text::formatBytes(820 * KiB), "820.0 KiB");
+    EXPECT_EQ(maria2::text::formatBytes(1.5 * MiB), "1.5 MiB");
 }
 
 TEST(Governor, ABusyMachineThatWeBarelyUseIsNotOursToFix) {

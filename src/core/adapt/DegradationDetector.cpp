@@ -1,6 +1,5 @@
 #include "core/adapt/DegradationDetector.h"
-
-#include "core/governor/Governor.h" // formatBytes
+#include "core/text/Text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -27,8 +26,8 @@ std::string describe(const Degradation& d) {
     char text[160];
     std::snprintf(text, sizeof text,
                   "speed %s/s is %.0f%% of the recent %s/s for %.0f s (event %d)",
-                  formatBytes(d.currentBytesPerSecond).c_str(), percent,
-                  formatBytes(d.baselineBytesPerSecond).c_str(), d.forSeconds, d.count);
+                  text::formatBytes(d.currentBytesPerSecond).c_str(), percent,
+                  text::formatBytes(d.baselineBytesPerSecond).c_str(), d.forSeconds, d.count);
     return text;
 }
 

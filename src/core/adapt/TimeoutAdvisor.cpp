@@ -1,6 +1,5 @@
 #include "core/adapt/TimeoutAdvisor.h"
-
-#include "core/governor/Governor.h" // formatBytes
+#include "core/text/Text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,7 +29,7 @@ std::string fixed(double value, const char* format) {
 }
 
 std::string rate(double bytesPerSecond) {
-    return formatBytes(bytesPerSecond) + "/s";
+    return text::formatBytes(bytesPerSecond) + "/s";
 }
 
 std::string join(const std::vector<std::string>& parts) {

@@ -1,4 +1,5 @@
 #include "core/governor/Governor.h"
+#include "core/text/Text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,22 +18,6 @@ std::string plural(int n, const char* one, const char* many) {
 }
 
 } // namespace
-
-std::string formatBytes(double bytes) {
-    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int unit = 0;
-    while (bytes >= 1024.0 && unit < 4) {
-        bytes /= 1024.0;
-        ++unit;
-    }
-    char text[32];
-    if (unit == 0) {
-        std::snprintf(text, sizeof text, "%.0f B", bytes);
-    } else {
-        std::snprintf(text, sizeof text, "%.1f %s", bytes, units[unit]);
-    }
-    return text;
-}
 
 GovernorSettings GovernorSettings::fromConfig(const Config& config) {
     GovernorSettings s;
@@ -65,9 +50,10 @@ std::string Governor::describeLimits() const {
     std::string text = plural(m_state.maxConcurrentDownloads, "download", "downloads") + ", " +
                        plural(m_state.maxConnectionsPerDownload, "connection", "connections") +
                        " each";
-    text += m_state.speedCap > 0
-                ? ", speed capped at " + formatBytes(static_cast<double>(m_state.speedCap)) + "/s"
-                : ", no speed cap";
+    text +=
+        m_state.speedCap > 0
+            ? ", speed capped at " + text::formatBytes(static_cast<double>(m_state.speedCap)) + "/s"
+            : ", no speed cap";
     return text;
 }
 
@@ -196,14 +182,15 @@ void Governor::updateVolumes(const std::vector<VolumeReading>& volumes,
             paused.push_back(v.volume);
             actions.push_back(
                 {GovernorActionKind::PauseVolume, v.volume,
-                 "paused downloads on " + v.volume + ": " + formatBytes(free) + " free < " +
-                     formatBytes(static_cast<double>(m_settings.freeSpaceFloorBytes)) + " floor"});
+                 "paused downloads on " + v.volume + ": " + text::formatBytes(free) + " free < " +
+                     text::formatBytes(static_cast<double>(m_settings.freeSpaceFloorBytes)) +
+                     " floor"});
         } else if (isPaused && *v.freeBytes >= m_settings.freeSpaceFloorBytes +
                                                    m_settings.freeSpaceResumeMarginBytes) {
             paused.erase(std::remove(paused.begin(), paused.end(), v.volume), paused.end());
             actions.push_back(
                 {GovernorActionKind::ResumeVolume, v.volume,
-                 "resumed downloads on " + v.volume + ": " + formatBytes(free) + " free"});
+                 "resumed downloads on " + v.volume + ": " + text::formatBytes(free) + " free"});
         }
     }
 }

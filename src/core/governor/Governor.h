@@ -112,7 +112,4 @@ private:
     std::int64_t m_capCeiling = 0; // at or above this the cap is lifted altogether
 };
 
-// "1.5 MiB", "820 KiB", "12 B": for messages.
-std::string formatBytes(double bytes);
-
 } // namespace maria2

@@ -1,4 +1,5 @@
 #include "core/hosts/HostProfile.h"
+#include "core/text/Text.h"
 
 #include <curl/curl.h>
 
@@ -28,12 +29,6 @@ std::optional<std::string> urlPart(CURLU* u, CURLUPart part, unsigned flags) {
     }
     const CurlString owned(raw);
     return std::string(owned.get());
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 bool isRate(double v) {
@@ -147,7 +142,7 @@ std::optional<std::string> hostKeyFromUrl(std::string_view url) {
     if (!scheme || !host || host->empty()) {
         return std::nullopt;
     }
-    std::string key = lower(*scheme) + "://" + lower(*host);
+    std::string key = text::toLower(*scheme) + "://" + text::toLower(*host);
     if (const auto port = urlPart(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT)) {
         key += ":" + *port;
     }

@@ -1,4 +1,5 @@
 #include "core/integrity/Checksum.h"
+#include "core/text/Text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -7,13 +8,6 @@
 
 namespace maria2 {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 std::string canonicalAlgorithm(const std::string& name) {
     if (name == "md5") {
@@ -55,9 +49,9 @@ std::optional<ChecksumSpec> parseChecksum(std::string_view text, std::string* er
     };
     const auto eq = text.find('=');
     ChecksumSpec spec;
-    spec.hex = lower(eq == std::string_view::npos ? text : text.substr(eq + 1));
+    spec.hex = text::toLower(eq == std::string_view::npos ? text : text.substr(eq + 1));
     if (eq != std::string_view::npos) {
-        spec.algorithm = canonicalAlgorithm(lower(text.substr(0, eq)));
+        spec.algorithm = canonicalAlgorithm(text::toLower(text.substr(0, eq)));
         if (spec.algorithm.empty()) {
             return fail("unknown algorithm (use md5, sha-1, sha-256 or sha-512)");
         }

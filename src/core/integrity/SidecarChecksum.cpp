@@ -1,4 +1,5 @@
 #include "core/integrity/SidecarChecksum.h"
+#include "core/text/Text.h"
 
 #include "core/net/CurlOptions.h"
 #include "core/net/Url.h"
@@ -30,15 +31,7 @@ std::string getPart(CURLU* u, CURLUPart part) {
     return value;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
+using text::trim;
 
 bool isSha256Hex(std::string_view s) {
     return s.size() == 64 &&

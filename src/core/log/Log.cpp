@@ -1,4 +1,5 @@
 #include "core/log/Log.h"
+#include "core/text/Text.h"
 
 #include "core/log/DownloadLogBook.h"
 
@@ -16,13 +17,6 @@
 namespace maria2::log {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 spdlog::level::level_enum toLevel(std::string_view name) {
     if (name.empty()) {
         return spdlog::level::info;
@@ -36,7 +30,7 @@ bool isSecretHeader(std::string_view name) {
     static constexpr std::array<std::string_view, 5> kSecret{"authorization", "proxy-authorization",
                                                              "cookie", "set-cookie", "x-api-key"};
     return std::any_of(kSecret.begin(), kSecret.end(),
-                       [&](std::string_view s) { return iequals(s, name); });
+                       [&](std::string_view s) { return text::iequals(s, name); });
 }
 
 std::string redactHeader(std::string_view line) {

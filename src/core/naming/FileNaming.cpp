@@ -1,4 +1,5 @@
 #include "core/naming/FileNaming.h"
+#include "core/text/Text.h"
 
 #include <curl/curl.h>
 
@@ -21,18 +22,7 @@ constexpr std::size_t kMaxExtensionBytes = 20;
 // aria2 gives up auto-renaming after 9999 as well.
 constexpr int kMaxUniqueAttempts = 9999;
 
-char asciiLower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (asciiLower(a[i]) != asciiLower(b[i]))
-            return false;
-    return true;
-}
+using text::iequals;
 
 bool isOws(char c) {
     return c == ' ' || c == '\t';

@@ -1,4 +1,5 @@
 #include "core/net/Url.h"
+#include "core/text/Text.h"
 
 #include <curl/curl.h>
 
@@ -23,12 +24,6 @@ std::optional<std::string> getPart(CURLU* u, CURLUPart part, unsigned flags = 0)
     std::string value(out);
     curl_free(out);
     return value;
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 // A dotted host name ("example.com"), "localhost", an IPv4 address or a bracketed IPv6
@@ -60,7 +55,7 @@ bool looksLikeHostName(const std::string& host, const std::string& given) {
 
 bool isSupportedScheme(std::string_view scheme) {
     static constexpr std::array<std::string_view, 4> kSchemes{"http", "https", "ftp", "ftps"};
-    const std::string s = lower(std::string(scheme));
+    const std::string s = text::toLower(std::string(scheme));
     return std::find(kSchemes.begin(), kSchemes.end(), s) != kSchemes.end();
 }
 
@@ -69,7 +64,7 @@ std::string schemeOf(std::string_view url) {
     if (pos == std::string_view::npos) {
         return {};
     }
-    return lower(std::string(url.substr(0, pos)));
+    return text::toLower(std::string(url.substr(0, pos)));
 }
 
 std::optional<ParsedUrl> parseUrl(std::string_view input, std::string* error) {
@@ -106,7 +101,7 @@ std::optional<ParsedUrl> parseUrl(std::string_view input, std::string* error) {
         return fail(curl_url_strerror(rc));
     }
     ParsedUrl parsed;
-    parsed.scheme = lower(getPart(u.get(), CURLUPART_SCHEME).value_or(""));
+    parsed.scheme = text::toLower(getPart(u.get(), CURLUPART_SCHEME).value_or(""));
     if (!isSupportedScheme(parsed.scheme)) {
         return fail("unsupported scheme '" + parsed.scheme + "' (use http, https, ftp or ftps)");
     }

@@ -1,4 +1,5 @@
 #include "core/schedule/TimeWindow.h"
+#include "core/text/Text.h"
 
 #include <algorithm>
 #include <array>
@@ -17,13 +18,6 @@ constexpr std::array<const char*, 7> kDayNames = {"sun", "mon", "tue", "wed", "t
 constexpr std::array<const char*, 7> kLongDayNames = {"sunday",   "monday", "tuesday", "wednesday",
                                                       "thursday", "friday", "saturday"};
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
 std::vector<std::string> splitWords(const std::string& s) {
     std::vector<std::string> words;
     std::string word;
@@ -41,15 +35,6 @@ std::vector<std::string> splitWords(const std::string& s) {
         words.push_back(word);
     }
     return words;
-}
-
-std::string trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(first, last - first + 1));
 }
 
 // Builds errors that quote the whole window, so the user sees which one of several is wrong.
@@ -88,7 +73,7 @@ int parseTime(const std::string& s, bool isEnd, const Errors& errors) {
 }
 
 int parseDay(const std::string& s, const Errors& errors) {
-    const std::string name = lower(s);
+    const std::string name = text::toLower(s);
     for (int d = 0; d < 7; ++d) {
         if (name == kDayNames[static_cast<std::size_t>(d)] ||
             name == kLongDayNames[static_cast<std::size_t>(d)]) {
@@ -101,7 +86,7 @@ int parseDay(const std::string& s, const Errors& errors) {
 }
 
 std::uint8_t parseDays(const std::string& s, const Errors& errors) {
-    const std::string keyword = lower(s);
+    const std::string keyword = text::toLower(s);
     if (keyword.empty() || keyword == "daily" || keyword == "every day" || keyword == "everyday") {
         return TimeWindow::kEveryDay;
     }
@@ -144,65 +129,16 @@ std::uint8_t parseDays(const std::string& s, const Errors& errors) {
 }
 
 std::int64_t parseSpeed(const std::string& s, const Errors& errors) {
-    const auto bad = [&] {
+    const auto bytes = text::parseSpeed(s);
+    if (!bytes) {
         errors.fail("\"" + s +
                     "\" is not a speed (use bytes per second with an optional K, M "
                     "or G suffix, e.g. 512K, 2M or 100000)");
-    };
-    // Digits with at most one '.', read by hand: strtod would follow the locale's decimal
-    // separator, and the GUI runs under the user's locale.
-    std::size_t digits = 0;
-    double value = 0;
-    double fractionScale = 0; // 0 while before the '.'
-    while (digits < s.size()) {
-        const char c = s[digits];
-        if (c == '.' && fractionScale == 0) {
-            fractionScale = 1;
-        } else if (std::isdigit(static_cast<unsigned char>(c)) != 0) {
-            if (fractionScale == 0) {
-                value = value * 10 + (c - '0');
-            } else {
-                fractionScale /= 10;
-                value += (c - '0') * fractionScale;
-            }
-        } else {
-            break;
-        }
-        ++digits;
     }
-    if (digits == 0 || s[0] == '.' || s[digits - 1] == '.') {
-        bad();
-    }
-    std::string unit = lower(s.substr(digits));
-    // Accept the usual spellings: 512K, 512KB, 512KiB, 512KiB/s, 100000B/s.
-    const auto strip = [&unit](char c) {
-        const bool has = !unit.empty() && unit.back() == c;
-        if (has) {
-            unit.pop_back();
-        }
-        return has;
-    };
-    if (unit.size() >= 2 && unit.compare(unit.size() - 2, 2, "/s") == 0) {
-        unit.resize(unit.size() - 2);
-    }
-    if (strip('b') && unit.size() == 2) {
-        strip('i'); // KiB, MiB, GiB
-    }
-    double scale = 1;
-    if (unit == "k") {
-        scale = 1024;
-    } else if (unit == "m") {
-        scale = 1024.0 * 1024;
-    } else if (unit == "g") {
-        scale = 1024.0 * 1024 * 1024;
-    } else if (!unit.empty()) {
-        bad();
-    }
-    const double bytes = value * scale;
-    if (!(bytes >= 1) || bytes > 1099511627776.0) { // 1 B/s .. 1 TiB/s, as the config allows
+    if (*bytes < 1 || *bytes > 1099511627776) { // 1 B/s .. 1 TiB/s, as the config allows
         errors.fail("speed \"" + s + "\" is out of range (1 byte/s to 1T)");
     }
-    return static_cast<std::int64_t>(std::llround(bytes));
+    return *bytes;
 }
 
 std::string formatTime(int minutes) {
@@ -214,7 +150,7 @@ std::string formatTime(int minutes) {
 } // namespace
 
 std::vector<std::int64_t> parseSpeedList(std::string_view text) {
-    const Errors errors{trim(text), "speed list"};
+    const Errors errors{std::string(text::trim(text)), "speed list"};
     std::vector<std::int64_t> speeds;
     std::size_t pos = 0;
     while (pos <= text.size()) {
@@ -222,7 +158,7 @@ std::vector<std::int64_t> parseSpeedList(std::string_view text) {
         if (comma == std::string_view::npos) {
             comma = text.size();
         }
-        const std::string item = trim(text.substr(pos, comma - pos));
+        const std::string item = std::string(text::trim(text.substr(pos, comma - pos)));
         if (item.empty()) {
             if (comma != text.size() || !speeds.empty() || !errors.text.empty()) {
                 errors.fail("empty item");
@@ -269,14 +205,14 @@ TimeWindow::TimeWindow(std::uint8_t days, int startMinute, int endMinute, std::i
 }
 
 TimeWindow TimeWindow::parse(std::string_view text) {
-    const Errors errors{trim(text)};
+    const Errors errors{std::string(text::trim(text))};
     auto words = splitWords(std::string(text)); // original case, for the messages
     if (words.empty()) {
         errors.fail("empty (expected e.g. \"01:00-07:00\" or \"weekdays 09:00-17:00 at 512K\")");
     }
     std::int64_t speed = 0;
     const auto at = std::find_if(words.begin(), words.end(),
-                                 [](const std::string& w) { return lower(w) == "at"; });
+                                 [](const std::string& w) { return text::toLower(w) == "at"; });
     if (at != words.end()) {
         if (at + 1 == words.end()) {
             errors.fail("\"at\" must be followed by a speed, e.g. \"at 512K\"");
@@ -370,7 +306,7 @@ WindowSchedule WindowSchedule::parse(std::string_view text) {
         if (end == std::string_view::npos) {
             end = text.size();
         }
-        const std::string part = trim(text.substr(pos, end - pos));
+        const std::string part = std::string(text::trim(text.substr(pos, end - pos)));
         if (!part.empty()) {
             schedule.add(TimeWindow::parse(part));
         }
