@@ -110,6 +110,10 @@ QList<AccessLogEntry> NginxServer::accessLog() const {
         e.protocol = f[6];
         e.scheme = f[7];
         e.hasAuthorization = f[8] == QLatin1String("1");
+        if (f.size() >= 11) {
+            e.connection = f[9].toLongLong();
+            e.connectionRequests = f[10].toInt();
+        }
         entries.append(e);
     }
     return entries;
@@ -290,7 +294,7 @@ bool NginxServer::writeConfig(QString* error) {
                        // request is written as soon as it is finished.
                        "    log_format maria2 \"$request_method\\t$uri\\t$request_uri\\t$status"
                        "\\t$http_range\\t$body_bytes_sent\\t$server_protocol\\t$scheme"
-                       "\\t$maria2_auth\";\n"
+                       "\\t$maria2_auth\\t$connection\\t$connection_requests\";\n"
                        "    access_log %9 maria2;\n"
                        "\n"
                        "    sendfile on;\n"

@@ -36,6 +36,8 @@ struct AccessLogEntry {
     QString protocol;     // "HTTP/1.1", "HTTP/2.0"
     QString scheme;       // "http" or "https"
     bool hasAuthorization = false;
+    qint64 connection = 0;      // nginx's $connection: the TCP (or TLS) connection's serial number
+    int connectionRequests = 0; // $connection_requests: this request's number on it (1 = new)
 };
 
 // nginx 1.22 on 127.0.0.1 (and ::1 when available), one HTTP port and one HTTPS port (TLS with

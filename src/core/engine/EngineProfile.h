@@ -9,7 +9,7 @@ namespace maria2 {
 enum class EngineKind {
     Multiplex, // HTTP/2 (and HTTP/3 when libcurl has it): many streams over few connections
     Segmented, // HTTP/1.1, many connections per host, range requests: beats per-connection caps
-    Bulk,      // many small files: connection reuse, high concurrency, never split
+    Bulk,      // many files from a host: connection reuse, high concurrency; splits big ones
     Generic,   // everything else the libcurl build speaks (FTP, FTPS, SFTP...)
 };
 

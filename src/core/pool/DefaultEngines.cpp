@@ -66,7 +66,9 @@ std::vector<EngineProfile> defaultEngineProfiles(const CurlCapabilities& curl, i
     b.schemes = {"http", "https"};
     b.http = HttpPreference::Default;
     b.multiplex = true;
-    b.split = false;
+    // A file that turns out big is still split: a list from one host goes here before any
+    // size is known (the router sees many files, not their sizes).
+    b.split = true;
     b.maxHostConnections = 16;
     b.maxConnectionCache = 128;
     b.capacity = 64;

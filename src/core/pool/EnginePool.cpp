@@ -88,6 +88,7 @@ EnginePool::EnginePool(const Config& config, EngineListener& listener, DigestFac
             std::make_unique<Engine>(config, self, digests, std::move(p),
                                      EngineLinks{&m_ids, &m_gate, &m_limiter, &m_traffic}));
     }
+    m_affinity = HostAffinity(m_engines.size());
 }
 
 EnginePool::~EnginePool() {
@@ -95,9 +96,19 @@ EnginePool::~EnginePool() {
 }
 
 void EnginePool::start() {
-    for (auto& e : m_engines) {
-        e->start();
+    std::lock_guard lock(m_mutex);
+    m_started = true;
+    for (const auto& [id, route] : m_routes) {
+        m_engines[route.engine]->start(); // downloads added (restored) before start()
     }
+}
+
+Engine& EnginePool::engineAt(std::size_t index) {
+    Engine& e = *m_engines[index];
+    if (m_started) {
+        e.start(); // no-op once running
+    }
+    return e;
 }
 
 void EnginePool::stop() {
@@ -144,12 +155,22 @@ RouteDecision EnginePool::decide(const DownloadRequest& request, const std::stri
     r.userSplit = request.split;
     r.userForcedEngine = request.engine;
     r.host = hostLabel(hostKey);
+    std::vector<bool> warm(m_engines.size(), false);
+    {
+        std::lock_guard lock(m_mutex);
+        // Files of this host already waiting or running: this one arrives with them.
+        r.fileCount = 1 + m_affinity.inPlay(hostKey);
+        for (std::size_t i = 0; i < m_engines.size(); ++i) {
+            warm[i] = m_affinity.warm(hostKey, i, std::chrono::steady_clock::now());
+        }
+    }
     RouteKnowledge k;
     k.metadata = m_cache.lookup(request.url, now);
     k.host = m_hosts.snapshot(hostKey);
     k.learnerBonus = m_learner.engineBonus(hostKey);
     std::vector<EngineStatus> engines;
-    for (const auto& e : m_engines) {
+    for (std::size_t i = 0; i < m_engines.size(); ++i) {
+        const auto& e = m_engines[i];
         const EngineProfile& p = e->profile();
         EngineStatus s;
         s.name = p.name;
@@ -159,6 +180,7 @@ RouteDecision EnginePool::decide(const DownloadRequest& request, const std::stri
         s.capacity = p.capacity;
         s.http2 = p.multiplex && m_http2;
         s.http3 = p.http == HttpPreference::Http3 && m_http3;
+        s.warm = warm[i];
         engines.push_back(std::move(s));
     }
     return m_scorer.decide(r, k, engines, {m_cpuHeadroom.load(), m_memoryHeadroom.load()});
@@ -196,8 +218,13 @@ DownloadId EnginePool::add(DownloadRequest request) {
         if (m_engines[index]->profile().name != d.engine) {
             route.summary += " -> " + m_engines[index]->profile().name + " (learner explores)";
         }
-        spdlog::info("{}", formatDecision(d));
-        spdlog::debug("{}", formatDecisionDetail(d));
+        // Formatted only when someone reads it: a list of 400 files is routed 400 times.
+        if (spdlog::should_log(spdlog::level::info)) {
+            spdlog::info("{}", formatDecision(d));
+        }
+        if (spdlog::should_log(spdlog::level::debug)) {
+            spdlog::debug("{}", formatDecisionDetail(d));
+        }
     }
     const EngineProfile& profile = m_engines[index]->profile();
     // Connections: the user's -s/-x when given; else what the tuner learned for this host.
@@ -246,7 +273,8 @@ DownloadId EnginePool::add(DownloadRequest request) {
     route.arm = {profile.name, std::max(1, request.split > 0 ? request.split : 1)};
     // Hold the lock across add(): the engine's first state change must find the route.
     std::lock_guard lock(m_mutex);
-    const DownloadId id = m_engines[index]->add(std::move(request));
+    const DownloadId id = engineAt(index).add(std::move(request));
+    m_affinity.started(hostKey, index);
     m_routes[id] = std::move(route);
     return id;
 }
@@ -254,7 +282,7 @@ DownloadId EnginePool::add(DownloadRequest request) {
 Engine* EnginePool::engineFor(DownloadId id) {
     std::lock_guard lock(m_mutex);
     const auto it = m_routes.find(id);
-    return it == m_routes.end() ? nullptr : m_engines[it->second.engine].get();
+    return it == m_routes.end() ? nullptr : &engineAt(it->second.engine);
 }
 
 void EnginePool::pause(DownloadId id) {
@@ -448,7 +476,19 @@ void EnginePool::onStateChanged(const DownloadSnapshot& snapshot) {
     {
         std::lock_guard lock(m_mutex);
         if (const auto it = m_routes.find(snapshot.id); it != m_routes.end()) {
-            it->second.busy = isBusy(snapshot.state);
+            Route& route = it->second;
+            route.busy = isBusy(snapshot.state);
+            // In play: waiting for a slot or holding one. Paused, waiting for a person and
+            // finished downloads leave their engine's connections to others.
+            const bool inPlay = route.busy || snapshot.state == DownloadState::Queued;
+            if (inPlay != route.inPlay) {
+                route.inPlay = inPlay;
+                if (inPlay) {
+                    m_affinity.started(route.hostKey, route.engine);
+                } else {
+                    m_affinity.ended(route.hostKey, route.engine, std::chrono::steady_clock::now());
+                }
+            }
         }
     }
     DownloadSnapshot s = snapshot;

@@ -12,6 +12,7 @@
 #include "core/routing/ConnectionTuner.h"
 #include "core/routing/EngineLearner.h"
 #include "core/routing/EngineScorer.h"
+#include "core/routing/HostAffinity.h"
 
 #include <atomic>
 #include <chrono>
@@ -120,6 +121,7 @@ private:
         int connections = 0; // the tuner's current count (auto downloads)
         int pushbacks = 0;   // the last snapshot's count of 429/503/resets
         bool busy = false;   // connecting, downloading, retrying...: shares the host's cap
+        bool inPlay = true;  // counted in m_affinity (queued or running on its engine)
         int userMax = 0;     // -s/-x as an upper bound; 0 = auto (Download.ConnectionCeiling)
         std::chrono::steady_clock::time_point lastStep{};
     };
@@ -137,6 +139,9 @@ private:
     void annotate(DownloadSnapshot& snapshot);
     void tune(const DownloadSnapshot& snapshot);
     int busyOnHostLocked(const std::string& hostKey) const;
+    // The engine at `index`, its thread started on first use: a run that needs one engine
+    // (one small file) never pays for the others' threads.
+    Engine& engineAt(std::size_t index);
     void applyMaxDownloads();
     void requeueOverLimit();
 
@@ -158,8 +163,10 @@ private:
     std::atomic<double> m_cpuHeadroom{1.0};
     std::atomic<double> m_memoryHeadroom{1.0};
 
-    mutable std::mutex m_mutex; // guards m_routes
+    mutable std::mutex m_mutex; // guards m_routes, m_affinity, m_started
     std::map<DownloadId, Route> m_routes;
+    HostAffinity m_affinity;
+    bool m_started = false; // start() was called: engines start as work reaches them
     int m_userMaxDownloads = 5;
     int m_throttleDownloads = 0;   // the governor's cut, 0 = none
     int m_throttleConnections = 0; // the governor's cut, 0 = none

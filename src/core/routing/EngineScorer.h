@@ -26,6 +26,8 @@ struct EngineStatus {
     int capacity = 0; // most transfers it runs at once; 0 = no limit
     bool http2 = false;
     bool http3 = false;
+    // It runs downloads of this host, or just did: its connections there are open (HostAffinity).
+    bool warm = false;
 
     bool supports(std::string_view scheme) const; // case-insensitive
 };
@@ -61,6 +63,7 @@ struct ScorerWeights {
     double user = 0.10;     // -s asks for (or against) splitting
     double load = 0.20;     // subtracted: activeTransfers / capacity
     double headroom = 0.15; // subtracted: CPU/memory scarcity x connection intensity
+    double reuse = 0.15;    // the engine's connections to this host are open (warm)
 };
 
 struct ScorerConfig {

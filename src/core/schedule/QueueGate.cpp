@@ -11,25 +11,48 @@ QueueGate::QueueGate(SchedulerSettings settings)
 int QueueGate::addEngine(std::function<void()> wake) {
     std::lock_guard lock(m_mutex);
     m_wakers.push_back(std::move(wake));
+    m_owned.push_back(0);
     return static_cast<int>(m_wakers.size()) - 1;
+}
+
+void QueueGate::setOwnerLocked(DownloadId id, int engine) {
+    const auto [it, added] = m_owner.try_emplace(id, engine);
+    if (!added) {
+        if (it->second == engine) {
+            return;
+        }
+        if (it->second >= 0 && it->second < static_cast<int>(m_owned.size())) {
+            --m_owned[static_cast<std::size_t>(it->second)];
+        }
+        it->second = engine;
+    }
+    if (engine >= 0 && engine < static_cast<int>(m_owned.size())) {
+        ++m_owned[static_cast<std::size_t>(engine)];
+    }
 }
 
 void QueueGate::changed() {
     m_generation.fetch_add(1, std::memory_order_acq_rel);
-    std::vector<std::function<void()>> wakers;
+    // Only engines with downloads in the queue can start one: a list of 400 files from one
+    // host lives on one engine, and waking the idle others for each of them is pure waste.
+    std::vector<const std::function<void()>*> wakers;
     {
         std::lock_guard lock(m_mutex);
-        wakers = m_wakers;
+        for (std::size_t i = 0; i < m_wakers.size(); ++i) {
+            if (m_owned[i] > 0) {
+                wakers.push_back(&m_wakers[i]); // a deque: stays put when engines are added
+            }
+        }
     }
-    for (auto& wake : wakers) {
-        wake();
+    for (const auto* wake : wakers) {
+        (*wake)();
     }
 }
 
 void QueueGate::enqueue(DownloadId id, const std::string& host, int engine, bool fresh) {
     {
         std::lock_guard lock(m_mutex);
-        m_owner[id] = engine;
+        setOwnerLocked(id, engine);
         if (m_scheduler.find(id) == nullptr) {
             m_scheduler.add(id, host);
         } else if (fresh) {
@@ -45,7 +68,7 @@ void QueueGate::enqueue(DownloadId id, const std::string& host, int engine, bool
 
 void QueueGate::addPaused(DownloadId id, const std::string& host, int engine) {
     std::lock_guard lock(m_mutex);
-    m_owner[id] = engine;
+    setOwnerLocked(id, engine);
     m_scheduler.add(id, host, true);
 }
 
@@ -140,7 +163,12 @@ void QueueGate::forget(DownloadId id) {
     {
         std::lock_guard lock(m_mutex);
         m_granted.erase(id);
-        m_owner.erase(id);
+        if (const auto it = m_owner.find(id); it != m_owner.end()) {
+            if (it->second >= 0 && it->second < static_cast<int>(m_owned.size())) {
+                --m_owned[static_cast<std::size_t>(it->second)];
+            }
+            m_owner.erase(it);
+        }
         m_scheduler.remove(id);
     }
     changed();

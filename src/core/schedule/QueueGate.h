@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -105,14 +106,16 @@ private:
                            const std::map<std::string, int>* activeByHost) const;
     // One of the scheduler's moves, under the lock; wakes the engines when something moved.
     bool move(bool (QueueScheduler::*how)(QueueScheduler::Id), DownloadId id);
-    void changed(); // bumps the generation and wakes every engine (lock NOT held)
+    void changed(); // bumps the generation and wakes the engines that own downloads (lock NOT held)
+    void setOwnerLocked(DownloadId id, int engine);
 
     mutable std::mutex m_mutex;
     QueueScheduler m_scheduler;
     bool m_windowsOpen = true;
-    std::map<DownloadId, int> m_owner; // id -> engine index
-    std::set<DownloadId> m_granted;    // Active in the scheduler, not yet claimed
-    std::vector<std::function<void()>> m_wakers;
+    std::map<DownloadId, int> m_owner;          // id -> engine index
+    std::vector<int> m_owned;                   // per engine: ids in m_owner
+    std::set<DownloadId> m_granted;             // Active in the scheduler, not yet claimed
+    std::deque<std::function<void()>> m_wakers; // never removed; references stay valid
     std::atomic<std::uint64_t> m_generation{1};
 };
 
