@@ -46,6 +46,9 @@ SCENARIOS = [
              peers_from="capped"),
     Scenario("many", "400 files of 64 KiB from a list, 16 at a time, HTTP/1.1",
              "plain", 400, 64 * KiB, 40, 64 * KiB, LIST_PEERS + ["maria2c"], jobs=16),
+    Scenario("one-small", "one 64 KiB file: start-up, one request, done (a new user's first "
+             "try; the wall time is nearly all start-up)", "plain", 1, 64 * KiB, 1, 64 * KiB,
+             LIST_PEERS + ["maria2c"], repeats=20),
     Scenario("h2many", "the same 400 files over HTTPS + HTTP/2",
              "https", 400, 64 * KiB, 40, 64 * KiB, LIST_PEERS + ["maria2c"], jobs=16),
     Scenario("rtt-many", "200 files of 64 KiB, 16 at a time, HTTP/1.1 over a 50 ms round trip",
