@@ -1,6 +1,7 @@
 #pragma once
 // One connection of a download: a libcurl easy handle fetching one byte range (or the whole
-// file) and writing it at its offsets. Owned by its Job; lives on the engine thread.
+// file) and writing it at its offsets. Owned by its Job's ConnectionSet; lives on the engine
+// thread.
 #include "core/engine/HttpResponse.h"
 #include "core/engine/SpeedMeter.h"
 

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 namespace maria2 {
@@ -97,10 +98,9 @@ void Engine::stop() {
     if (m_thread.joinable()) {
         m_thread.join();
     }
-    for (auto& t : m_verifiers) {
-        t.join();
-    }
-    m_verifiers.clear();
+    // After the engine thread: every Job has settled its own tasks by now; a checksum nobody
+    // waits for any more is dropped.
+    m_io.stop();
 }
 
 void Engine::post(Command command) {
@@ -118,49 +118,53 @@ DownloadId Engine::add(DownloadRequest request) {
     const DownloadId id = m_ids->fetch_add(1);
     // Before any line of it is logged: lines of an earlier pool's download with this id go.
     log::DownloadLogBook::shared()->forget(id);
-    post({Command::Kind::Add, id, std::move(request)});
+    post(Add{id, std::move(request)});
     return id;
 }
 
 void Engine::pause(DownloadId id) {
-    post({Command::Kind::Pause, id});
+    post(Pause{id});
 }
 void Engine::resume(DownloadId id) {
-    post({Command::Kind::Resume, id});
+    post(Resume{id});
 }
 void Engine::remove(DownloadId id, bool deleteFiles) {
-    post({Command::Kind::Remove, id, {}, deleteFiles});
+    post(Remove{id, deleteFiles});
 }
 void Engine::pauseAll() {
-    post({Command::Kind::PauseAll});
+    post(PauseAll{});
 }
 void Engine::resumeAll() {
-    post({Command::Kind::ResumeAll});
+    post(ResumeAll{});
 }
 void Engine::setMaxConcurrentDownloads(int n) {
-    post({Command::Kind::SetMaxConcurrent, 0, {}, false, n});
+    post(SetMaxConcurrent{n});
 }
 void Engine::setConnections(DownloadId id, int n) {
-    post({Command::Kind::SetConnections, id, {}, false, n});
+    post(SetConnections{id, n});
 }
 void Engine::setSpeedLimit(DownloadId id, std::int64_t bytesPerSecond) {
-    post({Command::Kind::SetSpeedLimit, id, {}, false, 0, {}, {}, bytesPerSecond});
+    post(SetSpeedLimit{id, bytesPerSecond});
 }
 void Engine::limitsChanged() {
-    post({Command::Kind::LimitsChanged});
+    post(LimitsChanged{});
 }
 void Engine::requeue(DownloadId id) {
-    post({Command::Kind::Requeue, id});
+    post(Requeue{id});
 }
 void Engine::changeUrl(DownloadId id, const std::string& url) {
-    post({Command::Kind::ChangeUrl, id, {}, false, 0, url});
+    post(ChangeUrl{id, url});
 }
 void Engine::requestDetails(DownloadId id) {
-    post({Command::Kind::Details, id});
+    post(Details{id});
 }
 
 void Engine::run() {
-    spdlog::debug("engine thread started ({})", curl_version());
+    m_engineThread.claim();
+    // curl_version_info, not curl_version(): the latter initialises OpenLDAP (and with it every
+    // SASL plug-in on disk), milliseconds that a run without ldap:// URLs never needs.
+    spdlog::debug("engine thread started (libcurl {})",
+                  curl_version_info(CURLVERSION_NOW)->version);
     for (;;) {
         drainCommands();
         {
@@ -192,6 +196,7 @@ void Engine::run() {
     interruptAll();
     releaseSlots();
     spdlog::debug("engine thread stopped");
+    m_engineThread.release();
 }
 
 void Engine::drainCommands() {
@@ -202,128 +207,6 @@ void Engine::drainCommands() {
     }
     for (auto& command : commands) {
         apply(command);
-    }
-}
-
-void Engine::apply(Command& c) {
-    using Kind = Command::Kind;
-    if (c.kind == Kind::Add) {
-        const bool paused = c.request.startPaused;
-        const std::string host = hostKeyFromUrl(c.request.url).value_or(std::string());
-        if (c.request.maxSpeed > 0) {
-            m_limiter->setDownloadRate(c.id, c.request.maxSpeed, Job::Clock::now());
-        }
-        JobHost& jobHost = *this; // private base: convert here, where it is accessible
-        auto job = std::make_unique<Job>(c.id, std::move(c.request), m_config, jobHost);
-        Job& ref = *job;
-        m_jobs.emplace(c.id, std::move(job));
-        if (paused) {
-            m_gate->addPaused(c.id, host, m_gateIndex);
-            ref.setState(DownloadState::Paused);
-        } else {
-            m_gate->enqueue(c.id, host, m_gateIndex, false);
-        }
-        return;
-    }
-    if (c.kind == Kind::SetMaxConcurrent) {
-        m_gate->setMax(c.value);
-        return;
-    }
-    if (c.kind == Kind::LimitsChanged) {
-        const auto now = Job::Clock::now();
-        for (auto& [id, job] : m_jobs) {
-            job->wakeLimited(now);
-        }
-        return;
-    }
-    if (c.kind == Kind::Verified) {
-        if (auto it = m_jobs.find(c.id); it != m_jobs.end()) {
-            it->second->verified(c.verdict);
-        }
-        return;
-    }
-    if (c.kind == Kind::Details) { // asked for, not pushed: the selected download's, ~2/s
-        const auto it = m_jobs.find(c.id);
-        DownloadDetails details = it != m_jobs.end() ? it->second->details() : DownloadDetails{};
-        details.id = c.id;
-        m_listener.onDetails(details);
-        return;
-    }
-    if (c.kind == Kind::PauseAll || c.kind == Kind::ResumeAll) {
-        for (auto& [id, job] : m_jobs) {
-            Command each{c.kind == Kind::PauseAll ? Kind::Pause : Kind::Resume, id};
-            apply(each);
-        }
-        return;
-    }
-    const auto it = m_jobs.find(c.id);
-    if (it == m_jobs.end()) {
-        return;
-    }
-    Job& job = *it->second;
-    switch (c.kind) {
-    case Kind::Pause:
-        if (!isFinal(job.state()) && job.state() != DownloadState::Paused) {
-            job.interrupt();
-            job.setState(DownloadState::Paused);
-            m_retryAt.erase(c.id);
-            if (m_holdingSlot.erase(c.id) > 0) {
-                m_gate->stopped(c.id, QueueGate::Stop::Paused, Job::Clock::now());
-            } else {
-                m_gate->pause(c.id);
-            }
-        }
-        break;
-    case Kind::Resume:
-        // Failed and attention states may be resumed too: a person's "try again".
-        if (job.state() == DownloadState::Paused || job.state() == DownloadState::Failed ||
-            needsAttention(job.state()) ||
-            (job.state() == DownloadState::Queued && m_retryAt.count(c.id) > 0)) {
-            m_retryAt.erase(c.id);
-            m_gate->enqueue(c.id, hostKeyFromUrl(job.request().url).value_or(std::string()),
-                            m_gateIndex, true);
-            job.setState(DownloadState::Queued);
-        }
-        break;
-    case Kind::Requeue:
-        if (m_holdingSlot.erase(c.id) > 0) {
-            m_gate->stopped(c.id, QueueGate::Stop::Requeued, Job::Clock::now());
-        }
-        if (isBusy(job.state())) {
-            spdlog::info("[#{}] put back in the queue (over the limits, or outside the time "
-                         "windows)",
-                         c.id);
-            job.interrupt();
-            job.setState(DownloadState::Queued);
-        }
-        break;
-    case Kind::ChangeUrl:
-        job.changeUrl(c.text);
-        break;
-    case Kind::SetConnections:
-        job.setConnectionLimit(c.value);
-        break;
-    case Kind::SetSpeedLimit:
-        job.setSpeedLimit(c.amount);
-        m_limiter->setDownloadRate(c.id, c.amount, Job::Clock::now());
-        job.wakeLimited(Job::Clock::now());
-        break;
-    case Kind::Remove:
-        job.interrupt();
-        if (c.flag) {
-            job.deleteFiles();
-        }
-        job.releaseName();
-        job.setState(DownloadState::Removed);
-        m_lastPublished.erase(c.id);
-        m_holdingSlot.erase(c.id);
-        m_retryAt.erase(c.id);
-        m_gate->forget(c.id);
-        m_limiter->remove(c.id);
-        m_jobs.erase(it);
-        break;
-    default:
-        break;
     }
 }
 
@@ -379,6 +262,7 @@ bool Engine::queueRetry(Job& job) {
 }
 
 void Engine::startWaiting() {
+    assert(onEngineThread());
     releaseSlots();
     const auto now = Job::Clock::now();
     bool retryDue = false;
@@ -405,6 +289,7 @@ void Engine::startWaiting() {
 }
 
 void Engine::drainFinished() {
+    assert(onEngineThread());
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(m_multi, &left)) {
         if (msg->msg != CURLMSG_DONE) {
@@ -541,7 +426,9 @@ void Engine::interruptAll() {
         const DownloadState s = job->state();
         if (isBusy(s) || s == DownloadState::Queued) {
             job->interrupt();
-            job->setState(DownloadState::Paused);
+            if (!isFinal(job->state())) { // (its end may have been on disk: then it completed)
+                job->setState(DownloadState::Paused);
+            }
         }
     }
 }
@@ -567,18 +454,28 @@ void Engine::detach(CURL* easy) {
 }
 
 void Engine::verifyAsync(Job& job, VerifyTask task) {
-    const DownloadId id = job.id();
     // Reading a large file (or fetching a published checksum) takes seconds: never on the
-    // engine thread, which keeps serving the other downloads meanwhile.
-    m_verifiers.emplace_back([this, id, task = std::move(task)]() mutable {
-        Command done{Command::Kind::Verified, id};
-        done.verdict = runVerification(std::move(task), m_digests);
-        {
-            std::lock_guard lock(m_mutex);
-            m_commands.push_back(std::move(done)); // even while stopping: no one waits on it
-        }
-        curl_multi_wakeup(m_multi);
-    });
+    // engine thread, which keeps serving the other downloads meanwhile. Optional: at shutdown
+    // one that has not started is dropped (the download stays Paused with its bytes).
+    m_io.post(
+        [this, id = job.id(), task = std::make_shared<VerifyTask>(std::move(task))] {
+            Verified done{id, runVerification(std::move(*task), m_digests)};
+            {
+                std::lock_guard lock(m_mutex);
+                m_commands.emplace_back(std::move(done)); // even while stopping: no one waits
+            }
+            curl_multi_wakeup(m_multi);
+        },
+        true);
+}
+
+void Engine::runOnEngine(DownloadId id, std::function<void(Job&)> fn) {
+    {
+        std::lock_guard lock(m_mutex);
+        // Even while stopping: the Job settles its task itself then (Job::interrupt).
+        m_commands.emplace_back(OnJob{id, std::move(fn)});
+    }
+    curl_multi_wakeup(m_multi);
 }
 
 void Engine::metadataSeen(const ResponseMetadata& metadata) {
@@ -595,6 +492,7 @@ std::unique_ptr<Digest> Engine::makeDigest(const std::string& algorithm) {
 }
 
 void Engine::jobStateChanged(Job& job) {
+    assert(onEngineThread());
     if (job.state() == DownloadState::Failed && queueRetry(job)) {
         return; // announced as Queued instead (a nested state change)
     }

@@ -7,9 +7,11 @@
 #include "core/engine/DownloadTypes.h"
 #include "core/engine/EngineProfile.h"
 #include "core/engine/Job.h"
+#include "core/engine/ThreadOwner.h"
 #include "core/engine/TransferReport.h"
 #include "core/engine/Verification.h"
 #include "core/integrity/Checksum.h"
+#include "core/io/IoWorker.h"
 #include "core/limit/SpeedLimiter.h"
 #include "core/schedule/QueueGate.h"
 
@@ -18,11 +20,13 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace maria2 {
@@ -83,6 +87,8 @@ public:
     void remove(DownloadId id, bool deleteFiles);
     void pauseAll();
     void resumeAll();
+    // Its index in the shared QueueGate (the pool places new downloads in the queue order).
+    int gateIndex() const { return m_gateIndex; }
     void setMaxConcurrentDownloads(int n);
     const EngineProfile& profile() const override { return m_profile; }
     // Downloads queued or running here (any thread; for the router's load figure).
@@ -106,37 +112,77 @@ public:
     QueueGate& gate() { return *m_gate; }
 
 private:
-    struct Command {
-        enum class Kind {
-            Add,
-            Pause,
-            Resume,
-            Remove,
-            PauseAll,
-            ResumeAll,
-            SetMaxConcurrent,
-            ChangeUrl,
-            SetConnections,
-            SetSpeedLimit,
-            LimitsChanged,
-            Requeue,
-            Verified,
-            Details,
-        };
-        Kind kind;
-        DownloadId id = 0;
-        DownloadRequest request{};
-        bool flag = false;
-        int value = 0;
-        std::string text{};
-        VerifyOutcome verdict{}; // Verified
-        std::int64_t amount = 0; // SetSpeedLimit
+    // Commands, posted by any thread and run on the engine thread, one handler each.
+    struct Add {
+        DownloadId id;
+        DownloadRequest request;
     };
+    struct Pause {
+        DownloadId id;
+    };
+    struct Resume {
+        DownloadId id;
+    };
+    struct Remove {
+        DownloadId id;
+        bool deleteFiles;
+    };
+    struct PauseAll {};
+    struct ResumeAll {};
+    struct SetMaxConcurrent {
+        int n;
+    };
+    struct ChangeUrl {
+        DownloadId id;
+        std::string url;
+    };
+    struct SetConnections {
+        DownloadId id;
+        int n;
+    };
+    struct SetSpeedLimit {
+        DownloadId id;
+        std::int64_t bytesPerSecond;
+    };
+    struct LimitsChanged {};
+    struct Requeue {
+        DownloadId id;
+    };
+    struct Verified { // from the I/O worker
+        DownloadId id;
+        VerifyOutcome outcome;
+    };
+    struct Details {
+        DownloadId id;
+    };
+    struct OnJob { // from the I/O worker: a Job's task is done
+        DownloadId id;
+        std::function<void(Job&)> run;
+    };
+    using Command = std::variant<Add, Pause, Resume, Remove, PauseAll, ResumeAll, SetMaxConcurrent,
+                                 ChangeUrl, SetConnections, SetSpeedLimit, LimitsChanged, Requeue,
+                                 Verified, Details, OnJob>;
 
     void post(Command command);
     void run();
     void drainCommands();
     void apply(Command& command);
+    void handle(Add& c);
+    void handle(const Pause& c);
+    void handle(const Resume& c);
+    void handle(const Remove& c);
+    void handle(const PauseAll& c);
+    void handle(const ResumeAll& c);
+    void handle(const SetMaxConcurrent& c);
+    void handle(const ChangeUrl& c);
+    void handle(const SetConnections& c);
+    void handle(const SetSpeedLimit& c);
+    void handle(const LimitsChanged& c);
+    void handle(const Requeue& c);
+    void handle(const Verified& c);
+    void handle(const Details& c);
+    void handle(const OnJob& c);
+    Job* findJob(DownloadId id);
     void startWaiting();
     void drainFinished();
     void publishProgress(Job::Clock::time_point now);
@@ -156,6 +202,9 @@ private:
     bool attach(CURL* easy) override;
     void detach(CURL* easy) override;
     void verifyAsync(Job& job, VerifyTask task) override;
+    io::IoWorker& ioWorker() override { return m_io; }
+    void runOnEngine(DownloadId id, std::function<void(Job&)> fn) override;
+    bool onEngineThread() const override { return m_engineThread.isCurrent(); }
     void metadataSeen(const ResponseMetadata& metadata) override;
     void transferEnded(TransferReport report) override;
     std::unique_ptr<Digest> makeDigest(const std::string& algorithm) override;
@@ -168,7 +217,10 @@ private:
     CURLM* m_multi = nullptr;
     std::thread m_thread;
     DigestFactory m_digests;
-    std::vector<std::thread> m_verifiers; // joined in stop()
+    // Flushes, control files, the end of each download and checksums; joined in stop(). Before
+    // m_jobs: it outlives every Job (their storage waits for its tasks).
+    io::IoWorker m_io;
+    ThreadOwner m_engineThread; // for the debug checks of engine-thread-only code
     std::atomic<DownloadId> m_ownIds{1};
     std::atomic<DownloadId>* m_ids;
     std::unique_ptr<QueueGate> m_ownGate;

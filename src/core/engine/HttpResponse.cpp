@@ -34,6 +34,22 @@ std::optional<std::int64_t> toInt(std::string_view s) {
     return v;
 }
 
+// The last occurrence of a header in the final response (a repeated header: the last one
+// wins, as it did when the lines were read in order). nullopt if the response has none.
+std::optional<std::string> lastHeader(CURL* easy, const char* name) {
+    curl_header* h = nullptr;
+    if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || h == nullptr) {
+        return std::nullopt;
+    }
+    const std::size_t amount = h->amount;
+    if (amount > 1 &&
+        (curl_easy_header(easy, name, amount - 1, CURLH_HEADER, -1, &h) != CURLHE_OK ||
+         h == nullptr)) {
+        return std::nullopt;
+    }
+    return std::string(trim(h->value != nullptr ? std::string_view(h->value) : ""));
+}
+
 } // namespace
 
 std::optional<ContentRange> parseContentRange(std::string_view value) {
@@ -64,40 +80,38 @@ std::optional<ContentRange> parseContentRange(std::string_view value) {
     return r;
 }
 
-bool HttpResponse::feed(std::string_view line) {
-    line = trim(line);
-    if (line.size() >= 5 && line.substr(0, 5) == "HTTP/") {
-        reset();
-        const auto sp = line.find(' ');
-        if (sp != std::string_view::npos) {
-            const auto code = toInt(line.substr(sp + 1, 3));
-            m_status = code ? static_cast<long>(*code) : 0;
-        }
-        return true;
+bool acceptsByteRanges(std::string_view value) {
+    return iequals(trim(value), "bytes");
+}
+
+HttpResponse readResponse(CURL* easy) {
+    HttpResponse r;
+    if (easy == nullptr) {
+        return r;
     }
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos || m_status == 0) {
-        return false;
+    curl_off_t length = -1;
+    curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    r.contentLength = length >= 0 ? static_cast<std::int64_t>(length) : -1;
+    // HTTP_VERSION is 0 for every other protocol; RESPONSE_CODE would be an FTP reply there.
+    long version = 0;
+    curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+    r.http = version != 0;
+    if (!r.http) {
+        return r;
     }
-    const std::string_view name = trim(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "content-length")) {
-        m_contentLength = toInt(value).value_or(-1);
-    } else if (iequals(name, "content-range")) {
-        m_contentRange = parseContentRange(value);
-        m_contentRangeMalformed = !m_contentRange.has_value();
-    } else if (iequals(name, "content-disposition")) {
-        m_contentDisposition = std::string(value);
-    } else if (iequals(name, "etag")) {
-        m_etag = std::string(value);
-    } else if (iequals(name, "last-modified")) {
-        m_lastModified = std::string(value);
-    } else if (iequals(name, "content-type")) {
-        m_contentType = std::string(value);
-    } else if (iequals(name, "accept-ranges")) {
-        m_acceptRanges = iequals(value, "bytes");
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r.status);
+    if (const auto range = lastHeader(easy, "Content-Range")) {
+        r.contentRange = parseContentRange(*range);
+        r.contentRangeMalformed = !r.contentRange.has_value();
     }
-    return false;
+    r.contentDisposition = lastHeader(easy, "Content-Disposition").value_or("");
+    r.etag = lastHeader(easy, "ETag").value_or("");
+    r.lastModified = lastHeader(easy, "Last-Modified").value_or("");
+    // Not CURLINFO_CONTENT_TYPE: the header API is scoped to the final request, so a redirect
+    // hop's type (often text/html) can never be taken for the file's.
+    r.contentType = lastHeader(easy, "Content-Type").value_or("");
+    r.acceptsRanges = acceptsByteRanges(lastHeader(easy, "Accept-Ranges").value_or(""));
+    return r;
 }
 
 } // namespace maria2

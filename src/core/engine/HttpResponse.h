@@ -1,6 +1,10 @@
 #pragma once
-// The headers of one HTTP response, gathered line by line from curl's header callback.
-// A new status line (a redirect hop, a 100 Continue) starts a fresh response.
+// The facts of one response that the engine decides on (status, length, range, validators,
+// type, name), read from libcurl once the headers are in: libcurl splits the header lines and
+// keeps each request's apart, so only the final response (after redirects and 1xx) counts.
+// The values it cannot interpret for us (Content-Range, Accept-Ranges) are parsed here.
+#include <curl/curl.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,34 +20,27 @@ struct ContentRange {
 
 // "bytes 100-199/1000" -> {100,199,1000}; "bytes 0-9/*" -> total -1. nullopt if malformed.
 std::optional<ContentRange> parseContentRange(std::string_view value);
+// "bytes" (any case, surrounding blanks allowed) -> true; "none", "" or another unit -> false.
+bool acceptsByteRanges(std::string_view value);
 
-class HttpResponse {
-public:
-    // Feeds one raw header line (with or without CRLF). Returns true if it was a status line.
-    bool feed(std::string_view line);
-    void reset() { *this = HttpResponse(); }
+struct HttpResponse {
+    bool http = false; // false for FTP, FILE... (then only contentLength means anything)
+    long status = 0;   // the final response's code; 0 before one arrived
+    // Content-Length (HTTP), or the bytes still to come after a REST (FTP); -1 if unknown.
+    std::int64_t contentLength = -1;
+    std::optional<ContentRange> contentRange; // nullopt if absent or malformed
+    bool contentRangeMalformed = false;
+    std::string contentDisposition;
+    std::string etag;
+    std::string lastModified;
+    std::string contentType;
+    bool acceptsRanges = false;
 
-    bool isHttp() const { return m_status > 0; }
-    long status() const { return m_status; }
-    std::int64_t contentLength() const { return m_contentLength; } // -1 if absent
-    const std::optional<ContentRange>& contentRange() const { return m_contentRange; }
-    bool contentRangeMalformed() const { return m_contentRangeMalformed; }
-    const std::string& contentDisposition() const { return m_contentDisposition; }
-    const std::string& etag() const { return m_etag; }
-    const std::string& lastModified() const { return m_lastModified; }
-    const std::string& contentType() const { return m_contentType; }
-    bool acceptsRanges() const { return m_acceptRanges; }
-
-private:
-    long m_status = 0;
-    std::int64_t m_contentLength = -1;
-    std::optional<ContentRange> m_contentRange;
-    bool m_contentRangeMalformed = false;
-    std::string m_contentDisposition;
-    std::string m_etag;
-    std::string m_lastModified;
-    std::string m_contentType;
-    bool m_acceptRanges = false;
+    bool isHttp() const { return http && status > 0; }
 };
+
+// What libcurl has received so far on this handle (the final response's headers only).
+// Call from its callbacks or after the transfer; never blocks.
+HttpResponse readResponse(CURL* easy);
 
 } // namespace maria2

@@ -1,4 +1,5 @@
-// Job life cycle: start, resume from disk, retries, attention states, completion.
+// Job life cycle: start, resume from disk, retries, attention states, failure. The end (flush,
+// verify, rename) is in JobFinish.cpp.
 // Connections and response validation are in JobConnections.cpp.
 #include "core/engine/Job.h"
 
@@ -9,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cassert>
 #include <limits>
 #include <system_error>
 
@@ -36,21 +38,17 @@ Job::Job(DownloadId id, DownloadRequest request, const Config& config, JobHost& 
     , m_retry(config.retry)
     , m_host(host)
     , m_addedAtMs(nowEpochMs())
-    , m_dir(
-          fs::path(m_request.directory.empty() ? config.download.directory : m_request.directory)) {
+    , m_dir(fs::path(m_request.directory.empty() ? config.download.directory : m_request.directory))
+    , m_store(host.ioWorker(), "[#" + std::to_string(id) + "]",
+              std::chrono::milliseconds(config.download.controlSaveIntervalMs), m_request.url) {
     if (m_dir.empty()) {
         m_dir = fs::current_path();
     }
-    m_controlUrl = m_request.url;
 }
 
-Job::~Job() {
-    // Connections clean their easy handles (the engine detached them). A flush in flight uses
-    // the part file: it ends first.
-    if (m_pendingSave.valid()) {
-        m_pendingSave.wait();
-    }
-}
+// Connections clean their easy handles (the engine detached them); the storage ends the flush
+// in flight before the part file closes.
+Job::~Job() = default;
 
 void Job::setState(DownloadState state) {
     if (state == m_state) {
@@ -82,6 +80,7 @@ void Job::changeUrl(const std::string& url) {
 }
 
 void Job::start() {
+    assert(m_host.onEngineThread());
     m_runStartedAt = Clock::now();
     m_lastActivityAt = m_runStartedAt;
     m_runBytes = 0;
@@ -133,6 +132,11 @@ void Job::start() {
     setState(DownloadState::Connecting);
     m_lastProgressAt = Clock::now();
     m_lastProgressBytes = doneBytes();
+    if (m_endInterrupted && allWritten()) {
+        m_endInterrupted = false;
+        complete(); // every byte is on disk already (its end was interrupted): nothing to fetch
+        return;
+    }
     if (m_planner && m_rangesOk) {
         openMoreConnections(Clock::now());
     } else {
@@ -157,21 +161,21 @@ void Job::adoptExistingPart() {
         return;
     }
     m_finalPath = finalPath;
-    m_partPath = partPath;
+    m_store.setPath(partPath);
     m_host.reservePath(m_finalPath, m_id);
-    if (!openPart(false)) {
+    const auto adopted = m_store.adopt(&m_ioError);
+    if (!adopted) {
         return;
     }
-    const std::int64_t partSize = m_file.size();
+    const std::int64_t partSize = adopted->partSize;
     m_resumed = true;
-    std::string why;
-    const auto control = io::loadControl(io::controlPathFor(m_partPath), &why);
+    const auto& control = adopted->control;
     if (!control) {
         // A part file from another tool or a lost control file: its bytes are contiguous.
         spdlog::info("[#{}] {}: no usable control file ({}); resuming from its size", m_id,
-                     m_partPath.string(), why);
+                     partPath.string(), adopted->why);
         m_linear.add({0, partSize});
-        m_durable = m_linear;
+        m_store.setDurable(m_linear);
         return;
     }
     m_total = control->totalBytes;
@@ -179,7 +183,6 @@ void Job::adoptExistingPart() {
     m_lastModified = control->lastModified;
     m_contentType = control->contentType;
     m_rangesOk = control->acceptsRanges;
-    m_controlUrl = control->url;
     IntervalSet done;
     if (control->contiguous) {
         done.add({0, m_total >= 0 ? std::min(partSize, m_total) : partSize});
@@ -192,7 +195,7 @@ void Job::adoptExistingPart() {
         done.subtract(
             {std::max<std::int64_t>(partSize, 0), std::numeric_limits<std::int64_t>::max()});
     }
-    m_allocated = m_total >= 0 && partSize == m_total;
+    m_store.setAllocated(m_total >= 0 && partSize == m_total);
     if (m_total >= 0 && m_rangesOk) {
         m_planner.emplace(m_total, std::max<std::int64_t>(1, m_request.minSplitSize > 0
                                                                  ? m_request.minSplitSize
@@ -201,13 +204,14 @@ void Job::adoptExistingPart() {
     } else {
         m_linear.add({0, done.contiguousFrom(0)});
     }
-    m_durable = written();
-    m_controlDirty = false;
-    spdlog::info("[#{}] resuming {}: {} of {} bytes already on disk", m_id, m_partPath.string(),
+    m_store.setDurable(written());
+    m_store.markClean();
+    spdlog::info("[#{}] resuming {}: {} of {} bytes already on disk", m_id, partPath.string(),
                  doneBytes(), m_total);
 }
 
 void Job::tick(Clock::time_point now) {
+    assert(m_host.onEngineThread());
     if (now < m_nextTick) {
         return;
     }
@@ -225,13 +229,13 @@ void Job::tick(Clock::time_point now) {
         }
         return;
     }
-    if (!isActive(m_state)) {
+    if (!isActive(m_state) || m_finishing) {
         return;
     }
     resumeLimited(now);
     // A racer that lost, or a connection whose range someone else finished: close it.
     for (std::size_t i = 0; i < m_connections.size();) {
-        Connection* c = m_connections[i].get();
+        Connection* c = &m_connections.at(i);
         if (m_planner && c->segmentId != 0 && m_planner->isDone(c->segmentId)) {
             dropConnection(c, true);
             continue;
@@ -268,20 +272,10 @@ void Job::tick(Clock::time_point now) {
 }
 
 void Job::saveResumeData(bool force) {
-    finishPendingSave(force);
-    if (m_partPath.empty() || !m_file.isOpen() || m_pendingSave.valid()) {
-        return; // the last periodic save is still flushing: its result comes first
-    }
-    const auto now = Clock::now();
-    if (!force && now < m_nextSave) {
-        return;
-    }
-    m_nextSave = now + std::chrono::milliseconds(m_download.controlSaveIntervalMs);
-    // Snapshot first, then flush: the control file may only claim bytes the disk has.
-    const IntervalSet snapshot = written();
-    if (snapshot == m_durable && !m_controlDirty) {
-        return;
-    }
+    m_store.save(force, written(), [this] { return controlData(); });
+}
+
+io::ControlData Job::controlData() const {
     io::ControlData data;
     data.url = m_request.url;
     data.totalBytes = m_total;
@@ -289,49 +283,7 @@ void Job::saveResumeData(bool force) {
     data.lastModified = m_lastModified;
     data.contentType = m_contentType;
     data.acceptsRanges = m_rangesOk;
-    data.ranges = snapshot.ranges();
-    m_controlDirty = false; // set again if this save fails, or if something changes meanwhile
-    auto save = [file = &m_file, control = io::controlPathFor(m_partPath), data = std::move(data),
-                 snapshot]() {
-        SaveResult r;
-        r.ranges = snapshot;
-        r.url = data.url;
-        io::IoError ioError;
-        if (!file->sync(&ioError)) {
-            r.error = ioError.message;
-            return r;
-        }
-        r.ok = io::saveControl(control, data, &r.error);
-        return r;
-    };
-    if (force) {
-        applySave(save());
-        return;
-    }
-    // fdatasync of a big part file on a real disk takes 100-200 ms: on the engine thread it
-    // stalled every transfer once a second. The flush runs beside them; the control file
-    // claims only the bytes of the snapshot taken before it, so a crash still loses nothing.
-    m_pendingSave = std::async(std::launch::async, std::move(save));
-}
-
-void Job::finishPendingSave(bool wait) {
-    if (!m_pendingSave.valid()) {
-        return;
-    }
-    if (!wait && m_pendingSave.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-        return;
-    }
-    applySave(m_pendingSave.get());
-}
-
-void Job::applySave(const SaveResult& result) {
-    if (result.ok) {
-        m_durable = result.ranges;
-        m_controlUrl = result.url;
-    } else {
-        m_controlDirty = true;
-        spdlog::warn("[#{}] cannot save resume data: {}", m_id, result.error);
-    }
+    return data;
 }
 
 void Job::scheduleRetry(const std::string& why, ErrorCode code, std::chrono::milliseconds delay) {
@@ -346,14 +298,14 @@ void Job::scheduleRetry(const std::string& why, ErrorCode code, std::chrono::mil
 
 void Job::stopAll() {
     while (!m_connections.empty()) {
-        dropConnection(m_connections.back().get(), true);
+        dropConnection(&m_connections.back(), true);
     }
 }
 
 void Job::goToAttentionState(DownloadState state, const std::string& why) {
     stopAll();
     saveResumeData(true);
-    m_file.close();
+    m_store.close();
     m_error =
         state == DownloadState::LinkExpired ? ErrorCode::NotFound : ErrorCode::BadHttpResponse;
     m_errorMessage = why;
@@ -371,94 +323,17 @@ void Job::restartFromZero(const std::string& why) {
 }
 
 bool Job::forgetBytesOnDisk() {
-    finishPendingSave(true); // it would write a control file for the bytes being dropped
     m_streamDigest.reset();
     m_streamHashed = 0;
     m_planner.reset();
     m_linear.clear();
-    m_durable.clear();
     m_total = -1;
     m_etag.clear();
     m_lastModified.clear();
     m_contentType.clear();
     m_rangesOk = false;
     m_resumed = false;
-    m_allocated = false;
-    m_controlDirty = true;
-    return !m_file.isOpen() || m_file.truncate(0, &m_ioError);
-}
-
-void Job::complete() {
-    stopAll();
-    finishPendingSave(true); // before the part file is truncated, closed and renamed
-    if (!m_file.isOpen() && !openPart(false)) {
-        fail(ErrorCode::CannotOpenFile, m_ioError.message);
-        return;
-    }
-    if (m_total < 0) {
-        m_total = doneBytes();
-    }
-    // Never longer than the file (before the checksum reads it).
-    if (m_file.size() > m_total && !m_file.truncate(m_total, &m_ioError)) {
-        fail(ErrorCode::FileIo, m_ioError.message);
-        return;
-    }
-    if (!m_file.sync(&m_ioError)) {
-        fail(ErrorCode::FileIo, m_ioError.message);
-        return;
-    }
-    if (m_checksum || m_verifyAuto) {
-        saveResumeData(true); // a crash while verifying resumes as "all bytes there"
-    }
-    m_file.close();
-    if (m_checksum || m_verifyAuto) {
-        VerifyTask task;
-        task.file = m_partPath;
-        task.expected = m_checksum;
-        task.discover = m_verifyAuto;
-        task.url = m_request.url;
-        task.fileName = m_finalPath.filename().string();
-        task.urlName = naming::fileNameFromUrl(m_request.url).value_or("");
-        task.network = m_network;
-        task.headers = m_request.headers;
-        task.userAgent = net::userAgentFor(m_request.userAgent, m_network);
-        if (m_streamDigest && m_streamHashed > 0) {
-            spdlog::debug("[#{}] {} of {} bytes were hashed as they arrived", m_id, m_streamHashed,
-                          m_total);
-            task.streamed = std::move(m_streamDigest);
-            task.streamedAlgorithm = streamAlgorithm();
-            task.streamedBytes = m_streamHashed;
-        }
-        m_streamDigest.reset();
-        m_streamHashed = 0;
-        setState(DownloadState::Verifying);
-        m_host.verifyAsync(*this, std::move(task));
-        return;
-    }
-    finishVerified();
-}
-
-void Job::verified(const VerifyOutcome& outcome) {
-    if (m_state != DownloadState::Verifying) {
-        return; // paused or removed meanwhile
-    }
-    if (!outcome.checked) {
-        // --verify=auto and nothing published: the download itself is fine.
-        spdlog::info("[#{}] not verified: {}", m_id, outcome.note);
-        finishVerified();
-        return;
-    }
-    const ChecksumSpec& expected = *outcome.expected;
-    const std::string from = outcome.source.empty() ? "" : " (from " + outcome.source + ")";
-    if (outcome.ok) {
-        spdlog::info("[#{}] {} checksum verified{}", m_id, expected.algorithm, from);
-        finishVerified();
-        return;
-    }
-    fail(ErrorCode::ChecksumMismatch,
-         expected.algorithm + " mismatch: expected " + expected.hex + from + ", got " +
-             (outcome.actualHex.empty() ? "no digest (" + outcome.note + ")" : outcome.actualHex) +
-             "; the data stays in '" + m_partPath.filename().string() + "'");
+    return m_store.forget(&m_ioError);
 }
 
 void Job::reportEnd(bool ok) {
@@ -501,55 +376,16 @@ void Job::streamHash(std::int64_t offset, const char* data, std::int64_t size) {
     m_streamHashed = offset + size;
 }
 
-void Job::finishVerified() {
-    std::error_code ec;
-    if (!m_request.allowOverwrite && fs::exists(m_finalPath, ec)) {
-        // Someone created the name while we downloaded: never overwrite silently.
-        const auto taken = [this](const fs::path& p) {
-            std::error_code e;
-            return m_host.isPathReserved(p) || fs::exists(p, e);
-        };
-        m_host.releasePath(m_finalPath);
-        try {
-            m_finalPath = naming::uniquePath(m_dir, m_finalPath.filename().string(), taken);
-        } catch (const std::exception& e) {
-            fail(ErrorCode::FileExists, e.what());
-            return;
-        }
-        m_host.reservePath(m_finalPath, m_id);
-    }
-    if (m_total >= 0 && fs::file_size(m_partPath, ec) != static_cast<std::uintmax_t>(m_total)) {
-        fs::resize_file(m_partPath, static_cast<std::uintmax_t>(m_total), ec); // never longer
-    }
-    fs::rename(m_partPath, m_finalPath, ec);
-    if (ec) {
-        fail(ErrorCode::RenameFailed, "cannot rename '" + m_partPath.string() + "' to '" +
-                                          m_finalPath.string() + "': " + ec.message());
-        return;
-    }
-    fs::remove(io::controlPathFor(m_partPath), ec);
-    // The finished file now guards its own name on disk; the reservation is for part files.
-    m_host.releasePath(m_finalPath);
-    m_error = ErrorCode::Ok;
-    m_errorMessage.clear();
-    spdlog::info("[#{}] completed: {} ({} bytes)", m_id, m_finalPath.string(), m_total);
-    reportEnd(true);
-    setState(DownloadState::Completed);
-}
-
 void Job::fail(ErrorCode code, const std::string& message) {
     stopAll();
     m_error = code;
     m_errorMessage = message;
-    if (m_file.isOpen()) {
+    if (m_store.isOpen()) {
         saveResumeData(true);
-        m_file.close();
+        m_store.close();
     }
-    std::error_code ec;
-    if (!m_partPath.empty() && doneBytes() == 0) {
-        // Nothing worth resuming: leave no empty husk behind.
-        fs::remove(m_partPath, ec);
-        fs::remove(io::controlPathFor(m_partPath), ec);
+    if (!m_store.partPath().empty() && doneBytes() == 0) {
+        m_store.removeFiles(); // nothing worth resuming: leave no empty husk behind
     }
     spdlog::warn("[#{}] failed (exit code {}): {}", m_id, static_cast<int>(code), message);
     reportEnd(false);
@@ -557,22 +393,24 @@ void Job::fail(ErrorCode code, const std::string& message) {
 }
 
 void Job::interrupt() {
+    assert(m_host.onEngineThread());
     stopAll();
-    if (m_file.isOpen()) {
+    if (m_finishing) {
+        settleFinish(); // (it may have completed the download)
+    }
+    if (m_store.isOpen()) {
         saveResumeData(true);
-        m_file.close();
+        m_store.close();
     }
 }
 
 void Job::deleteFiles() {
     interrupt();
-    finishPendingSave(true);
     std::error_code ec;
     if (m_state == DownloadState::Completed) {
         fs::remove(m_finalPath, ec);
-    } else if (!m_partPath.empty()) {
-        fs::remove(m_partPath, ec);
-        fs::remove(io::controlPathFor(m_partPath), ec);
+    } else if (!m_store.partPath().empty()) {
+        m_store.removeFiles();
     }
 }
 

@@ -1,12 +1,15 @@
 #pragma once
 // One download as the engine runs it: its connections (one easy handle each, on planned byte
-// ranges), the part file and its control file, the naming decision, response validation, retries
-// and the checksum. Lives on its engine's thread only; nothing else touches it.
+// ranges), the naming decision, what to do about each response (the check itself is
+// ResponseCheck), retries and the checksum. Its bytes on disk are its PartStorage's. Lives on
+// its engine's thread only; nothing else touches it (its storage's worker tasks excepted).
 #include "core/adapt/DegradationDetector.h"
 #include "core/config/Config.h"
 #include "core/engine/Connection.h"
+#include "core/engine/ConnectionSet.h"
 #include "core/engine/DownloadTypes.h"
 #include "core/engine/EngineProfile.h"
+#include "core/engine/ResponseCheck.h"
 #include "core/engine/TransferReport.h"
 #include "core/engine/Verification.h"
 #include "core/integrity/Checksum.h"
@@ -15,10 +18,11 @@
 #include "core/retry/RetryPolicy.h"
 #include "core/segment/IntervalSet.h"
 #include "core/segment/SegmentPlanner.h"
+#include "core/storage/PartStorage.h"
 
 #include <chrono>
 #include <filesystem>
-#include <future>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,8 +43,14 @@ public:
     // Adds / removes an easy handle to / from the multi handle. Never called from a curl callback.
     virtual bool attach(CURL* easy) = 0;
     virtual void detach(CURL* easy) = 0;
-    // Runs the checksum on another thread; the engine calls verified() with the result.
+    // Runs the checksum on the I/O worker; the engine calls verified() with the result.
     virtual void verifyAsync(Job& job, VerifyTask task) = 0;
+    // The engine's I/O worker (flushes, control files, the end of a download).
+    virtual io::IoWorker& ioWorker() = 0;
+    // Any thread: runs fn on the engine thread with the Job, if it still exists then.
+    virtual void runOnEngine(DownloadId id, std::function<void(Job&)> fn) = 0;
+    // Debug checks: true on the engine thread (or while no engine thread runs).
+    virtual bool onEngineThread() const = 0;
     // A hash function for streaming (nullptr when the build has none).
     virtual std::unique_ptr<Digest> makeDigest(const std::string& algorithm) = 0;
     // The engine's profile: HTTP version, multiplexing, whether to split.
@@ -110,8 +120,18 @@ private:
     // Job.cpp: life cycle
     void adoptExistingPart();
     void scheduleRetry(const std::string& why, ErrorCode code, std::chrono::milliseconds delay);
+    // JobFinish.cpp: the end (flush, verify, rename)
     void complete();
     void finishVerified();
+    // The durable end on the I/O worker (PartStorage::finish); finished() takes it from there
+    // on the engine thread. rename: the part file becomes the final file (else: verify next).
+    void finishOnWorker(PartStorage::Finish plan, bool rename);
+    void finished(std::uint64_t run, const PartStorage::Finished& result);
+    // A pause or removal while the end is on the worker: taken back, or waited for and applied.
+    void settleFinish();
+    bool claimFinalName(); // the final name is still free (else the next free one), or fail()
+    void completed();
+    // Job.cpp again
     void fail(ErrorCode code, const std::string& message);
     void stopAll();
     void goToAttentionState(DownloadState state, const std::string& why);
@@ -119,25 +139,16 @@ private:
     // Drops everything known about the bytes on disk and empties the part file (name kept).
     // False if the part file cannot be truncated (m_ioError says why).
     bool forgetBytesOnDisk();
-    // Flushes the part file and records its ranges in the control file: periodically on a
-    // helper thread (force = now, on this thread, after any pending one).
+    // Flushes the part file and records its ranges in the control file: periodically on the
+    // I/O worker (force = now, on this thread, after any pending one).
     void saveResumeData(bool force);
-    struct SaveResult {
-        bool ok = false;
-        IntervalSet ranges;
-        std::string url;
-        std::string error;
-    };
-    void finishPendingSave(bool wait);
-    void applySave(const SaveResult& result);
-    std::future<SaveResult> m_pendingSave;
+    io::ControlData controlData() const; // what the control file says, ranges aside
     std::int64_t doneBytes() const;
     const IntervalSet& written() const;
     bool allWritten() const;
 
     // JobConnections.cpp: connections and responses
     Connection* openConnection(std::int64_t begin, std::int64_t end, int segmentId);
-    Connection* findConnection(CURL* easy);
     bool openPart(bool truncate);
     void openMoreConnections(Clock::time_point now);
     void closeSlowConnections(Clock::time_point now);
@@ -152,7 +163,6 @@ private:
     int wantedConnections() const;
     bool splitNow(Clock::time_point now);
     void shareFirstRange(); // the first (open-ended) range cut to an even share of what is left
-    double endgameThreshold() const; // seconds a range must still need before it is raced
 
     DownloadId m_id;
     DownloadRequest m_request;
@@ -169,31 +179,29 @@ private:
     int m_failuresWithoutProgress = 0;
     Clock::time_point m_nextRetryAt{};            // Retrying: when the next attempt starts
     Clock::time_point m_noNewConnectionsBefore{}; // back-off after a connection failed
-    Clock::time_point m_nextSave{};
     Clock::time_point m_lastProgressAt{};
     std::int64_t m_lastProgressBytes = 0;
 
     std::filesystem::path m_dir;
     std::filesystem::path m_finalPath; // empty until the name is decided
-    std::filesystem::path m_partPath;
-    io::PartFile m_file;
-    bool m_allocated = false;
+    PartStorage m_store;               // NAME.part and its control file
+    bool m_finishing = false;          // the durable end runs on the worker
+    bool m_finishRenames = false;      // ... and ends in the final name (else: verify next)
+    std::uint64_t m_finishRun = 0;     // which end a result belongs to (stale ones are dropped)
+    bool m_endInterrupted = false;     // a pause took the end back: the next start redoes it
 
     // What the file is: learnt from the first response, or from the control file.
     std::int64_t m_total = -1;
     std::string m_etag;
     std::string m_lastModified;
     std::string m_contentType;
-    bool m_rangesOk = false;  // proven by a 206 (or REST) on this file
-    bool m_resumed = false;   // bytes came from an earlier run: validators are checked
-    std::string m_controlUrl; // the URL the bytes on disk came from
+    bool m_rangesOk = false; // proven by a 206 (or REST) on this file
+    bool m_resumed = false;  // bytes came from an earlier run: validators are checked
 
     std::optional<SegmentPlanner> m_planner; // once the size is known and ranges work
     IntervalSet m_linear;                    // without a planner: [0, done)
-    IntervalSet m_durable;                   // flushed and recorded in the control file
-    bool m_controlDirty = true;
 
-    std::vector<std::unique_ptr<Connection>> m_connections;
+    ConnectionSet m_connections;
     io::IoError m_ioError;
     SpeedMeter m_speed;
     Clock::time_point m_nextTick{};

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cassert>
 #include <random>
 
 namespace maria2 {
@@ -27,13 +28,6 @@ bool isWeakEtag(const std::string& etag) {
     return etag.rfind("W/", 0) == 0;
 }
 
-constexpr auto kSlowGrace = std::chrono::seconds(4); // a new connection needs time to ramp up
-constexpr auto kSlowFor = std::chrono::seconds(5);   // sustained, not a blip
-constexpr double kSlowRatio = 0.3;                   // below 30% of the median of its peers
-// Endgame: race a range only once its connection has a measured pace, and only when it needs
-// longer than a fresh request takes to get going (see endgameThreshold()).
-constexpr auto kEndgameGrace = std::chrono::seconds(1);
-constexpr double kEndgameFloorSeconds = 0.02;
 // How long the first connection is measured before deciding to split. 20 ms: on loopback or a
 // LAN a stream that is not capped is far past Download.SplitBelowSpeed by then; on a long path
 // TCP is still in slow start and looks slow, and there splitting pays anyway.
@@ -48,11 +42,6 @@ struct JobCallbacks {
     static size_t write(char* data, size_t size, size_t count, void* self) {
         auto* c = static_cast<Connection*>(self);
         return c->job->write(*c, data, size * count);
-    }
-    static size_t header(char* data, size_t size, size_t count, void* self) {
-        auto* c = static_cast<Connection*>(self);
-        c->response.feed(std::string_view(data, size * count));
-        return size * count;
     }
     static int debug(CURL*, curl_infotype type, char* data, size_t size, void* self) {
         const auto* c = static_cast<Connection*>(self);
@@ -84,13 +73,9 @@ void Job::setConnectionLimit(int n) {
     n = std::clamp(n, 1, 64);
     m_request.split = n;
     m_request.maxConnectionsPerServer = std::max(m_request.maxConnectionsPerServer, n);
-    while (static_cast<int>(m_connections.size()) > wantedConnections()) {
-        auto slowest = std::min_element(
-            m_connections.begin(), m_connections.end(), [](const auto& a, const auto& b) {
-                return a->speed.bytesPerSecond() < b->speed.bytesPerSecond();
-            });
+    while (m_connections.count() > wantedConnections()) {
         spdlog::info("[#{}] backing off to {} connection(s)", m_id, n);
-        dropConnection(slowest->get(), true);
+        dropConnection(m_connections.slowest(), true);
     }
 }
 
@@ -109,15 +94,6 @@ int Job::wantedConnections() const {
     const std::int64_t pieces = (m_total + minSplit - 1) / std::max<std::int64_t>(1, minSplit);
     const auto byMinSplit = static_cast<int>(std::clamp<std::int64_t>(pieces, 1, 64));
     return std::max(1, std::min({split, perServer, byMinSplit}));
-}
-
-Connection* Job::findConnection(CURL* easy) {
-    for (auto& c : m_connections) {
-        if (c->easy == easy) {
-            return c.get();
-        }
-    }
-    return nullptr;
 }
 
 Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmentId) {
@@ -141,8 +117,6 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errorBuffer);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &JobCallbacks::write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, c.get());
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &JobCallbacks::header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, c.get());
     if (m_request.connectTimeoutSeconds > 0) { // the router's, from this host's latency
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
                          static_cast<long>(m_request.connectTimeoutSeconds));
@@ -204,7 +178,7 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
         curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
         // If-Range: a changed file comes back whole (200) instead of as a range of another
         // file. Only for the URL the bytes came from: a refreshed link is checked by hand.
-        if (http && m_request.url == m_controlUrl) {
+        if (http && m_request.url == m_store.sourceUrl()) {
             if (!m_etag.empty() && !isWeakEtag(m_etag)) {
                 c->headers = curl_slist_append(c->headers, ("If-Range: " + m_etag).c_str());
             } else if (!m_lastModified.empty()) {
@@ -224,9 +198,8 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
     c->number = m_attempts;
     spdlog::info("[#{}] connection {}: GET {} bytes {}-{}", m_id, m_attempts,
                  net::redactUrl(m_request.url), begin, end >= 0 ? std::to_string(end - 1) : "");
-    Connection* raw = c.get();
-    m_connections.push_back(std::move(c));
-    m_peakConnections = std::max(m_peakConnections, static_cast<int>(m_connections.size()));
+    Connection* raw = &m_connections.add(std::move(c));
+    m_peakConnections = std::max(m_peakConnections, m_connections.count());
     if (!m_host.attach(raw->easy)) {
         dropConnection(raw, true);
         fail(ErrorCode::Unknown, "libcurl refused a new transfer");
@@ -240,7 +213,7 @@ void Job::dropConnection(Connection* c, bool releaseSegment) {
     if (releaseSegment && m_planner && c->segmentId != 0 && m_planner->find(c->segmentId)) {
         m_planner->release(c->segmentId);
     }
-    std::erase_if(m_connections, [c](const auto& p) { return p.get() == c; });
+    m_connections.remove(c);
 }
 
 bool Job::splitNow(Clock::time_point now) {
@@ -258,7 +231,7 @@ bool Job::splitNow(Clock::time_point now) {
     }
     // Measure the first connection for a moment: on a fast link one stream is the ceiling and
     // more connections only cost CPU; a per-connection cap shows as a slow first stream.
-    const Connection& first = *m_connections.front();
+    const Connection& first = m_connections.front();
     if (!first.bodyStarted || now < m_nextSplitCheck) {
         return false;
     }
@@ -286,29 +259,11 @@ bool Job::splitNow(Clock::time_point now) {
 void Job::shareFirstRange() {
     // Even pieces at once: the first stream keeps its share, the others split the rest.
     const int wanted = wantedConnections();
-    const Connection& first = *m_connections.front();
+    const Connection& first = m_connections.front();
     if (const Segment* s = m_planner ? m_planner->find(first.segmentId) : nullptr;
         s != nullptr && wanted > 1) {
         m_planner->truncate(first.segmentId, s->cursor + (s->remaining() + wanted - 1) / wanted);
     }
-}
-
-double Job::endgameThreshold() const {
-    // A racer pays one request before its first byte: racing a range that ends sooner than
-    // that only wastes bytes. Twice the median time to first byte of this download's
-    // connections (queueing and slow start included), never under 20 ms.
-    std::vector<double> ttfb;
-    for (const auto& c : m_connections) {
-        if (c->bodyStarted) {
-            ttfb.push_back(std::chrono::duration<double>(c->firstByteAt - c->startedAt).count());
-        }
-    }
-    if (ttfb.empty()) {
-        return kEndgameFloorSeconds;
-    }
-    const auto mid = ttfb.begin() + static_cast<std::ptrdiff_t>(ttfb.size() / 2);
-    std::nth_element(ttfb.begin(), mid, ttfb.end());
-    return std::max(kEndgameFloorSeconds, 2 * *mid);
 }
 
 void Job::openMoreConnections(Clock::time_point now) {
@@ -320,42 +275,21 @@ void Job::openMoreConnections(Clock::time_point now) {
         return;
     }
     const int wanted = wantedConnections();
-    while (static_cast<int>(m_connections.size()) < wanted) {
-        // What is left, shared evenly among the connections still to open.
-        const auto slots =
-            static_cast<std::int64_t>(wanted) - static_cast<std::int64_t>(m_connections.size());
-        const std::int64_t target = (m_planner->unassignedBytes() + slots - 1) / slots;
-        const auto segment = m_planner->assign(target);
-        if (!segment) {
-            break;
-        }
+    while (const auto segment = m_connections.nextSegment(*m_planner, wanted)) {
         if (openConnection(segment->cursor, segment->end, segment->id) == nullptr) {
             return;
         }
     }
     // Endgame: nothing left to hand out, a connection is free, and one range still needs
     // longer than a moment at its connection's pace: race a second request for it.
-    if (static_cast<int>(m_connections.size()) >= wanted || m_planner->unassignedBytes() > 0) {
+    if (m_connections.count() >= wanted || m_planner->unassignedBytes() > 0) {
         return;
     }
     if (heldBySpeedLimit(bottleneck(now))) {
         return; // a race under a limit only spends the limited bytes twice
     }
-    Connection* slowest = nullptr;
-    double worst = endgameThreshold();
-    for (auto& c : m_connections) {
-        const Segment* s = c->segmentId ? m_planner->find(c->segmentId) : nullptr;
-        if (s == nullptr || s->duplicate || now - c->startedAt < kEndgameGrace) {
-            continue;
-        }
-        const double secondsLeft =
-            static_cast<double>(s->remaining()) / std::max(1.0, c->speed.bytesPerSecond());
-        if (secondsLeft > worst) {
-            worst = secondsLeft;
-            slowest = c.get();
-        }
-    }
-    if (slowest != nullptr) {
+    double worst = 0;
+    if (Connection* slowest = m_connections.endgameVictim(*m_planner, now, &worst)) {
         if (const auto racer = m_planner->duplicate(slowest->segmentId)) {
             spdlog::info("[#{}] endgame: racing bytes {}-{} ({:.2f} s left at the current pace)",
                          m_id, racer->cursor, racer->end - 1, worst);
@@ -365,38 +299,30 @@ void Job::openMoreConnections(Clock::time_point now) {
 }
 
 void Job::closeSlowConnections(Clock::time_point now) {
-    if (!m_planner || m_connections.size() < 3) {
+    if (!m_planner) {
+        return;
+    }
+    Connection* c = m_connections.slowToClose(*m_planner, now);
+    if (c == nullptr) {
         return;
     }
     std::vector<double> speeds;
-    for (auto& c : m_connections) {
-        speeds.push_back(c->speed.bytesPerSecond());
+    for (const auto& each : m_connections) {
+        speeds.push_back(each->speed.bytesPerSecond());
     }
     std::nth_element(speeds.begin(),
                      speeds.begin() + static_cast<std::ptrdiff_t>(speeds.size() / 2), speeds.end());
-    const double median = speeds[speeds.size() / 2];
-    for (auto& c : m_connections) {
-        const Segment* s = c->segmentId ? m_planner->find(c->segmentId) : nullptr;
-        const double speed = c->speed.bytesPerSecond();
-        if (s == nullptr || now - c->startedAt < kSlowGrace || speed >= kSlowRatio * median ||
-            s->remaining() < 2 * m_planner->minSplitSize()) {
-            c->slowSince = {};
-            continue;
-        }
-        if (c->slowSince == Clock::time_point{}) {
-            c->slowSince = now;
-        } else if (now - c->slowSince >= kSlowFor) {
-            spdlog::info("[#{}] closing a slow connection: {:.0f} KiB/s against a median of "
-                         "{:.0f} KiB/s; its {} bytes go to another",
-                         m_id, speed / 1024, median / 1024, s->remaining());
-            dropConnection(c.get(), true);
-            return; // one at a time; the vector changed
-        }
-    }
+    const Segment* s = m_planner->find(c->segmentId);
+    spdlog::info("[#{}] closing a slow connection: {:.0f} KiB/s against a median of "
+                 "{:.0f} KiB/s; its {} bytes go to another",
+                 m_id, c->speed.bytesPerSecond() / 1024, speeds[speeds.size() / 2] / 1024,
+                 s != nullptr ? s->remaining() : 0);
+    dropConnection(c, true);
 }
 
 size_t Job::write(Connection& c, const char* data, size_t n) {
     if (!c.bodyStarted) {
+        c.response = readResponse(c.easy); // the headers are complete at the first body byte
         if (!onBodyStart(c)) {
             return 0; // aborts this transfer; c.stop says why
         }
@@ -440,7 +366,7 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
         return 0;
     }
     if (allowed > 0 &&
-        !m_file.writeAt(c.writeOffset, data, static_cast<size_t>(allowed), &m_ioError)) {
+        !m_store.file().writeAt(c.writeOffset, data, static_cast<size_t>(allowed), &m_ioError)) {
         c.stop = Connection::Stop::Io;
         c.stopMessage = m_ioError.message;
         m_host.countTraffic(n, 0);
@@ -474,7 +400,7 @@ std::string Job::describeFailure(const Connection& c, CURLcode result) const {
     if (!c.stopMessage.empty()) {
         return c.stopMessage;
     }
-    const long status = c.response.isHttp() ? c.response.status() : 0;
+    const long status = c.response.isHttp() ? c.response.status : 0;
     if (status >= 400 || (c.stop == Connection::Stop::HttpStatus && status > 0)) {
         return "the server answered HTTP " + std::to_string(status) + " (" +
                describe(RetryPolicy::classify(0, status)) + ")";
@@ -488,14 +414,16 @@ std::string Job::describeFailure(const Connection& c, CURLcode result) const {
 }
 
 void Job::connectionDone(CURL* easy, CURLcode result) {
-    Connection* c = findConnection(easy);
+    assert(m_host.onEngineThread());
+    Connection* c = m_connections.find(easy);
     if (c == nullptr) {
         m_host.detach(easy);
         return;
     }
     m_nextTick = {}; // replace it at once
     m_lastActivityAt = Clock::now();
-    const long status = c->response.isHttp() ? c->response.status() : 0;
+    c->response = readResponse(easy); // also when no body came (an error, an empty file)
+    const long status = c->response.isHttp() ? c->response.status : 0;
     bool ok = c->stop == Connection::Stop::ReachedEnd ||
               (result == CURLE_OK && c->stop == Connection::Stop::None && status < 300);
     if (ok && !c->bodyStarted && c->stop == Connection::Stop::None) {
@@ -533,7 +461,7 @@ void Job::connectionDone(CURL* easy, CURLcode result) {
 void Job::handleFailure(Connection& c, CURLcode result) {
     using Stop = Connection::Stop;
     const std::string message = describeFailure(c, result);
-    const long status = c.response.isHttp() ? c.response.status() : 0;
+    const long status = c.response.isHttp() ? c.response.status : 0;
     const Stop stop = c.stop;
     const bool progressed = c.bytes > 0;
     curl_off_t retryAfter = 0;
@@ -577,7 +505,7 @@ void Job::handleFailure(Connection& c, CURLcode result) {
         m_linear.clear();
         m_linear.add({0, prefix});
         m_rangesOk = false;
-        m_controlDirty = true;
+        m_store.markDirty();
         scheduleRetry("the server stopped honouring ranges", ErrorCode::ResumeUnsupported,
                       std::chrono::milliseconds(0));
         return;

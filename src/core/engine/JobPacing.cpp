@@ -19,7 +19,7 @@ constexpr auto kLimitedRecently = std::chrono::seconds(1);
 void Job::resumeLimited(Clock::time_point now) {
     Clock::time_point next = Clock::time_point::max();
     for (std::size_t i = 0; i < m_connections.size(); ++i) {
-        Connection& c = *m_connections[i];
+        Connection& c = m_connections.at(i);
         if (!c.limiterPaused) {
             continue;
         }
@@ -49,7 +49,7 @@ void Job::wakeLimited(Clock::time_point now) {
 
 void Job::checkIdleConnections(Clock::time_point now) {
     for (std::size_t i = 0; i < m_connections.size();) {
-        Connection* c = m_connections[i].get();
+        Connection* c = &m_connections.at(i);
         if (!c->curlLowSpeed && c->bodyStarted && !c->limiterPaused &&
             now - c->lastDataAt > kIdleUnderLimit) {
             spdlog::info("[#{}] a connection sent nothing for {} s (not held by the speed limit); "
@@ -96,7 +96,7 @@ void Job::watchDegradation(Clock::time_point now) {
                  resplit ? "re-splitting over" : "reconnecting", before,
                  resplit ? " -> " + std::to_string(wantedConnections()) : std::string());
     while (!m_connections.empty()) {
-        dropConnection(m_connections.back().get(), true);
+        dropConnection(&m_connections.back(), true);
     }
     m_noNewConnectionsBefore = {};
 }

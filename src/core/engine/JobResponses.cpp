@@ -3,6 +3,7 @@
 // called. Connections and their callbacks are in JobConnections.cpp.
 #include "core/engine/Job.h"
 
+#include "core/engine/ResponseCheck.h"
 #include "core/io/ControlFile.h"
 #include "core/naming/FileNaming.h"
 
@@ -15,14 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr std::int64_t kPreallocateFrom = std::int64_t{1} << 20;
-} // namespace
-
-namespace {
-
-bool isHtml(const std::string& contentType) {
-    return contentType.rfind("text/html", 0) == 0;
-}
-
 } // namespace
 
 bool Job::onBodyStart(Connection& c) {
@@ -62,107 +55,66 @@ bool Job::onBodyStart(Connection& c) {
 
 bool Job::validateResponse(Connection& c, std::int64_t* total) {
     using Stop = Connection::Stop;
+    using Kind = ResponseVerdict::Kind;
     const HttpResponse& r = c.response;
-    if (!r.isHttp()) {
-        // FTP: libcurl reports the bytes still to come after a REST.
-        curl_off_t remaining = -1;
-        curl_easy_getinfo(c.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &remaining);
-        *total = c.requestEnd >= 0 ? m_total : (remaining >= 0 ? c.requestBegin + remaining : -1);
-        if (*total >= 0 && m_total >= 0 && *total != m_total) {
-            c.stop = Stop::FileChanged;
-            c.stopMessage = "the size changed from " + std::to_string(m_total) + " to " +
-                            std::to_string(*total) + " bytes";
-            return false;
-        }
-        m_rangesOk = m_rangesOk || *total >= 0; // FTP servers resume with REST
-        return true;
+    const bool sameUrl = m_request.url == m_store.sourceUrl();
+    const RangeAsked asked{c.requestBegin, c.requestEnd, c.ranged, c.segmentId != 0,
+                           m_connections.size() <= 1};
+    const KnownFile known{m_total, m_etag, m_lastModified, m_contentType, sameUrl};
+    const ResponseVerdict verdict = checkResponse(asked, known, r);
+    *total = verdict.total;
+    if (verdict.rangesWork && verdict.kind != Kind::AcceptWhole) {
+        m_rangesOk = *verdict.rangesWork; // (a 206 proves ranges even if the file is refused)
     }
-    const long status = r.status();
-    if (status < 200 || status >= 300) {
-        c.stop = Stop::HttpStatus;
-        return false;
-    }
-    if (status == 206) {
-        const auto& range = r.contentRange();
-        if (!range || range->first != c.requestBegin) {
-            c.stop = Stop::BadRange;
-            c.stopMessage =
-                "the server answered a request for bytes " + std::to_string(c.requestBegin) +
-                "- with Content-Range " +
-                (range ? std::to_string(range->first) + "-" + std::to_string(range->last)
-                       : std::string("missing or malformed"));
-            return false;
-        }
-        *total = range->total;
-        m_rangesOk = true;
-    } else {
-        *total = r.contentLength();
-    }
-    // A 200 to a range request is the whole body of *something*. What it is decides what it
-    // means, so the file checks below run first: a login page is LinkExpired and a new version
-    // is FileChanged; only the same file means a server that ignores ranges.
-    const bool wholeInsteadOfRange =
-        status != 206 && (c.requestBegin > 0 || c.segmentId != 0 || c.requestEnd >= 0);
-    // Is this still the file we have bytes of?
-    const bool sameUrl = m_request.url == m_controlUrl;
-    if (m_total >= 0 && *total >= 0 && *total != m_total) {
-        if (isHtml(r.contentType()) && !isHtml(m_contentType)) {
-            c.stop = Stop::NotTheFile;
-            c.stopMessage = "the server now sends an HTML page (" + std::to_string(*total) +
-                            " bytes) instead of the file (" + std::to_string(m_total) +
-                            " bytes): the link has probably expired";
-        } else {
-            c.stop = Stop::FileChanged;
-            c.stopMessage = "the size changed from " + std::to_string(m_total) + " to " +
-                            std::to_string(*total) + " bytes";
-        }
-        return false;
-    }
-    if (!m_etag.empty() && !r.etag().empty() && r.etag() != m_etag &&
-        (sameUrl || r.lastModified() != m_lastModified)) {
-        c.stop = Stop::FileChanged;
-        c.stopMessage = "the ETag changed from " + m_etag + " to " + r.etag();
-        return false;
-    }
-    if (m_total >= 0 && isHtml(r.contentType()) && !m_contentType.empty() &&
-        !isHtml(m_contentType)) {
-        c.stop = Stop::NotTheFile;
-        c.stopMessage = "the server now sends an HTML page instead of the file: the link has "
-                        "probably expired";
-        return false;
-    }
-    if (wholeInsteadOfRange) {
-        if (m_connections.size() > 1 || c.segmentId != 0) {
-            c.stop = Stop::NoRanges; // a secondary connection: the others carry on
-            return false;
-        }
+    switch (verdict.kind) {
+    case Kind::Accept:
+        break;
+    case Kind::AcceptWhole:
         // The only connection got the whole file: the server ignores ranges. It sends from
         // byte 0, so that is where writing starts again.
-        spdlog::warn("[#{}] the server sent the whole file instead of bytes {}- (no range "
-                     "support); starting over from zero",
-                     m_id, c.requestBegin);
-        if (!forgetBytesOnDisk()) { // (m_rangesOk is decided just below from this response)
+        spdlog::warn("[#{}] {}; starting over from zero", m_id, verdict.message);
+        if (!forgetBytesOnDisk()) {
             c.stop = Stop::Io;
             c.stopMessage = m_ioError.message;
             return false;
         }
+        m_rangesOk = verdict.rangesWork.value_or(false);
         c.requestBegin = 0;
         c.requestEnd = -1;
         c.writeOffset = 0;
+        break;
+    case Kind::ErrorStatus:
+        c.stop = Stop::HttpStatus;
+        return false;
+    case Kind::BadRange:
+        c.stop = Stop::BadRange;
+        c.stopMessage = verdict.message;
+        return false;
+    case Kind::FileChanged:
+        c.stop = Stop::FileChanged;
+        c.stopMessage = verdict.message;
+        return false;
+    case Kind::LinkExpired:
+        c.stop = Stop::NotTheFile;
+        c.stopMessage = verdict.message;
+        return false;
+    case Kind::RangesIgnored:
+        c.stop = Stop::NoRanges; // a secondary connection: the others carry on
+        return false;
     }
-    if (status != 206) {
-        m_rangesOk = c.ranged ? false : r.acceptsRanges();
+    if (!r.isHttp()) {
+        return true;
     }
-    if (r.etag() != m_etag || r.lastModified() != m_lastModified ||
-        (m_contentType.empty() && !r.contentType().empty())) {
-        m_controlDirty = true;
+    if (r.etag != m_etag || r.lastModified != m_lastModified ||
+        (m_contentType.empty() && !r.contentType.empty())) {
+        m_store.markDirty();
     }
     if (m_etag.empty() || sameUrl) {
-        m_etag = r.etag();
-        m_lastModified = r.lastModified();
+        m_etag = r.etag;
+        m_lastModified = r.lastModified;
     }
     if (m_contentType.empty()) {
-        m_contentType = r.contentType();
+        m_contentType = r.contentType;
     }
     return true;
 }
@@ -171,12 +123,12 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
     using Stop = Connection::Stop;
     if (total >= 0 && total != m_total) {
         m_total = total;
-        m_controlDirty = true;
+        m_store.markDirty();
     }
     if (m_finalPath.empty() && !chooseName(c)) {
         return false;
     }
-    if (!m_file.isOpen() && !openPart(false)) {
+    if (!m_store.isOpen() && !openPart(false)) {
         c.stop = Stop::Io;
         c.stopMessage = m_ioError.message;
         return false;
@@ -193,10 +145,10 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
         }
         m_linear.clear();
     }
-    if (!m_allocated && m_total > 0 && m_download.preallocate) {
+    if (!m_store.allocated() && m_total > 0 && m_download.preallocate) {
         std::error_code ec;
         const auto space = fs::space(m_dir, ec);
-        const std::int64_t have = std::max<std::int64_t>(0, m_file.size());
+        const std::int64_t have = std::max<std::int64_t>(0, m_store.file().size());
         if (!ec && static_cast<std::int64_t>(space.available) < m_total - have) {
             c.stop = Stop::Io;
             m_ioError.diskFull = true;
@@ -207,14 +159,15 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
         }
         // A small file neither fragments nor fills a disk by surprise: reserving it costs more
         // than it saves (the free space was checked all the same).
-        if (m_total >= kPreallocateFrom && !m_file.allocateInBackground(m_total, &m_ioError)) {
+        if (m_total >= kPreallocateFrom &&
+            !m_store.file().allocateInBackground(m_total, &m_ioError)) {
             c.stop = Stop::Io;
             c.stopMessage = m_ioError.message;
             return false;
         }
-        m_allocated = true;
+        m_store.setAllocated(true);
     }
-    if (m_controlDirty) {
+    if (m_store.dirty()) {
         // The control file must exist before the part file can hold anything but contiguous
         // bytes from 0 (preallocated zeros, or segments): a part file found without one is read
         // as "its size is what we have". One connection writing a small file in order is just
@@ -222,8 +175,8 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
         const bool contiguousOnly =
             m_total < kPreallocateFrom && wantedConnections() <= 1 && !m_resumed;
         if (contiguousOnly) {
-            m_nextSave = std::max(m_nextSave, Clock::now() + std::chrono::milliseconds(
-                                                                 m_download.controlSaveIntervalMs));
+            m_store.deferSave(Clock::now() +
+                              std::chrono::milliseconds(m_download.controlSaveIntervalMs));
         } else {
             saveResumeData(true);
         }
@@ -241,7 +194,7 @@ bool Job::chooseName(Connection& c) {
         urlForName = effective;
     }
     const std::string name =
-        naming::chooseFileName(m_request.fileName, c.response.contentDisposition(), urlForName);
+        naming::chooseFileName(m_request.fileName, c.response.contentDisposition, urlForName);
     const bool overwrite = m_request.allowOverwrite;
     const auto taken = [this, overwrite](const fs::path& p) {
         if (m_host.isPathReserved(p)) {
@@ -263,7 +216,7 @@ bool Job::chooseName(Connection& c) {
         m_finalPath.clear();
         return false;
     }
-    m_partPath = io::partPathFor(m_finalPath);
+    m_store.setPath(io::partPathFor(m_finalPath));
     m_host.reservePath(m_finalPath, m_id);
     spdlog::info("[#{}] saving as {}", m_id, m_finalPath.string());
     if (!openPart(true)) {
@@ -275,8 +228,7 @@ bool Job::chooseName(Connection& c) {
 }
 
 bool Job::openPart(bool truncate) {
-    finishPendingSave(true); // a flush in flight still uses the old descriptor
-    return m_file.open(m_partPath, truncate, &m_ioError);
+    return m_store.open(truncate, &m_ioError); // (after the flush in flight, if any)
 }
 
 } // namespace maria2

@@ -14,6 +14,7 @@
 // (EnginePool::onProgress copies the vector; Session's listener copies it into a QList).
 #include "core/config/Config.h"
 #include "core/engine/Job.h"
+#include "core/io/IoWorker.h"
 
 #include <benchmark/benchmark.h>
 
@@ -43,6 +44,9 @@ public:
     bool attach(CURL*) override { return false; }
     void detach(CURL*) override {}
     void verifyAsync(Job&, VerifyTask) override {}
+    io::IoWorker& ioWorker() override { return m_worker; }
+    void runOnEngine(DownloadId, std::function<void(Job&)>) override {}
+    bool onEngineThread() const override { return true; }
     std::unique_ptr<Digest> makeDigest(const std::string&) override { return nullptr; }
     const EngineProfile& profile() const override { return m_profile; }
     void metadataSeen(const ResponseMetadata&) override {}
@@ -53,6 +57,7 @@ public:
 private:
     EngineProfile m_profile;
     SpeedLimiter m_limiter;
+    io::IoWorker m_worker;
 };
 
 DownloadRequest requestFor(int i) {

@@ -1,0 +1,184 @@
+#include "core/storage/PartStorage.h"
+
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+
+namespace maria2 {
+namespace fs = std::filesystem;
+
+PartStorage::PartStorage(io::IoWorker& io, std::string logTag,
+                         std::chrono::milliseconds saveInterval, std::string url)
+    : m_io(io)
+    , m_tag(std::move(logTag))
+    , m_saveInterval(saveInterval)
+    , m_sourceUrl(std::move(url)) {
+}
+
+PartStorage::~PartStorage() {
+    // A flush in flight uses the part file: it ends first.
+    settle();
+}
+
+bool PartStorage::open(bool truncate, io::IoError* error) {
+    settle(); // a flush in flight still uses the old descriptor
+    return m_file.open(m_partPath, truncate, error);
+}
+
+std::optional<PartStorage::Adopted> PartStorage::adopt(io::IoError* error) {
+    if (!open(false, error)) {
+        return std::nullopt;
+    }
+    Adopted a;
+    a.partSize = m_file.size();
+    a.control = io::loadControl(controlPath(), &a.why);
+    if (a.control) {
+        m_sourceUrl = a.control->url;
+    }
+    return a;
+}
+
+void PartStorage::save(bool force, const IntervalSet& written,
+                       const std::function<io::ControlData()>& describe) {
+    if (force) {
+        settle();
+    } else {
+        poll();
+    }
+    if (m_partPath.empty() || !m_file.isOpen() || m_pending.valid()) {
+        return; // the last periodic save is still flushing: its result comes first
+    }
+    const auto now = Clock::now();
+    if (!force && now < m_nextSave) {
+        return;
+    }
+    m_nextSave = now + m_saveInterval;
+    // Snapshot first, then flush: the control file may only claim bytes the disk has.
+    if (written == m_durable && !m_dirty) {
+        return;
+    }
+    io::ControlData data = describe();
+    data.ranges = written.ranges();
+    auto result = std::make_shared<SaveResult>();
+    result->ranges = written;
+    result->url = data.url;
+    m_dirty = false; // set again if this save fails, or if something changes meanwhile
+    auto work = [file = &m_file, control = controlPath(), data = std::move(data), result] {
+        result->ran = true;
+        io::IoError ioError;
+        if (!file->sync(&ioError)) {
+            result->error = ioError.message;
+            return;
+        }
+        result->ok = io::saveControl(control, data, &result->error);
+    };
+    if (force) {
+        work();
+        apply(*result);
+        return;
+    }
+    // fdatasync of a big part file on a real disk takes 100-200 ms: on the engine thread it
+    // stalled every transfer once a second. The flush runs beside them; the control file
+    // claims only the bytes of the snapshot taken before it, so a crash still loses nothing.
+    m_pendingSave = std::move(result);
+    m_pending = m_io.post(std::move(work));
+}
+
+void PartStorage::poll() {
+    if (m_pendingSave && m_io.finished(m_pending)) {
+        apply(*m_pendingSave);
+        m_pendingSave.reset();
+        m_pending = {};
+    }
+}
+
+void PartStorage::settle() {
+    if (!m_pending.valid()) {
+        return;
+    }
+    if (m_io.cancel(m_pending)) {
+        m_dirty = m_dirty || m_pendingSave != nullptr; // its ranges were never recorded
+    } else {
+        m_io.wait(m_pending);
+        if (m_pendingSave) {
+            apply(*m_pendingSave);
+        }
+    }
+    m_pendingSave.reset();
+    m_pending = {};
+}
+
+void PartStorage::apply(const SaveResult& result) {
+    if (result.ok) {
+        m_durable = result.ranges;
+        m_sourceUrl = result.url;
+        return;
+    }
+    m_dirty = true;
+    if (result.ran) {
+        spdlog::warn("{} cannot save resume data: {}", m_tag, result.error);
+    }
+}
+
+bool PartStorage::forget(io::IoError* error) {
+    settle(); // it would write a control file for the bytes being dropped
+    m_durable.clear();
+    m_allocated = false;
+    m_dirty = true;
+    return !m_file.isOpen() || m_file.truncate(0, error);
+}
+
+void PartStorage::removeFiles() {
+    settle();
+    std::error_code ec;
+    fs::remove(m_partPath, ec);
+    fs::remove(controlPath(), ec);
+}
+
+void PartStorage::finish(Finish plan, std::function<void(const Finished&)> done) {
+    settle();
+    auto result = std::make_shared<Finished>();
+    m_finished = result;
+    auto work = [file = &m_file, part = m_partPath, control = controlPath(), plan = std::move(plan),
+                 result, done = std::move(done), tag = m_tag] {
+        Finished& r = *result;
+        io::IoError ioError;
+        if (plan.flush) {
+            // Never longer than the file (before the checksum reads it or the name is given).
+            if ((plan.total >= 0 && file->size() > plan.total &&
+                 !file->truncate(plan.total, &ioError)) ||
+                !file->sync(&ioError)) {
+                r.diskFull = ioError.diskFull;
+                r.message = ioError.message;
+                done(r);
+                return;
+            }
+            std::string why;
+            if (plan.control && !io::saveControl(control, *plan.control, &why)) {
+                spdlog::warn("{} cannot save resume data: {}", tag, why);
+            }
+            file->close();
+        }
+        if (!plan.renameTo.empty()) {
+            std::error_code ec;
+            if (plan.total >= 0 &&
+                fs::file_size(part, ec) != static_cast<std::uintmax_t>(plan.total)) {
+                fs::resize_file(part, static_cast<std::uintmax_t>(plan.total), ec); // never longer
+            }
+            fs::rename(part, plan.renameTo, ec);
+            if (ec) {
+                r.renameFailed = true;
+                r.message = "cannot rename '" + part.string() + "' to '" + plan.renameTo.string() +
+                            "': " + ec.message();
+                done(r);
+                return;
+            }
+            fs::remove(control, ec);
+        }
+        r.ok = true;
+        done(r);
+    };
+    m_pending = m_io.post(std::move(work));
+}
+
+} // namespace maria2
