@@ -49,24 +49,27 @@ void DownloadsModel::attach(maria2::Session* session) {
 
     beginResetModel();
     m_rows.clear();
+    m_counts = Totals{};
+    m_retrying.clear();
     if (session) {
         QList<DownloadSnapshot> all = session->downloads();
         // In queue order; downloads the queue does not list keep their place after those.
         const QList<DownloadId> order = session->queueOrder();
-        std::stable_sort(all.begin(), all.end(), [&order](const auto& a, const auto& b) {
-            const auto rank = [&order](DownloadId id) {
-                const qsizetype at = order.indexOf(id);
-                return at < 0 ? order.size() : at;
-            };
-            return rank(a.id) < rank(b.id);
-        });
+        QHash<DownloadId, qsizetype> rankOf;
+        rankOf.reserve(order.size());
+        for (qsizetype i = 0; i < order.size(); ++i)
+            rankOf.insert(order.at(i), i);
+        const auto rank = [&rankOf, &order](DownloadId id) {
+            return rankOf.value(id, order.size());
+        };
+        std::stable_sort(all.begin(), all.end(),
+                         [&rank](const auto& a, const auto& b) { return rank(a.id) < rank(b.id); });
         m_rows.reserve(all.size());
         for (const DownloadSnapshot& s : all) {
             if (s.state == DownloadState::Removed)
                 continue;
-            Row row;
-            store(row, s);
-            m_rows.append(row);
+            m_rows.append(Row{});
+            store(m_rows.last(), s);
         }
     }
     rebuildRowIndex(0);
@@ -82,9 +85,8 @@ void DownloadsModel::attach(maria2::Session* session) {
                 applyOrder(m_session->queueOrder());
         });
     }
-    recomputeTotals();
-    updateRetryTicker();
-    emit totalsChanged();
+    m_counts.stateGeneration = m_totals.stateGeneration + 1;
+    publishTotals();
 }
 
 int DownloadsModel::rowCount(const QModelIndex& parent) const {
@@ -311,10 +313,16 @@ unsigned DownloadsModel::changedColumns(const DownloadSnapshot& a, const Downloa
 }
 
 void DownloadsModel::store(Row& row, const DownloadSnapshot& s) {
+    if (row.counted) {
+        if (row.snap.state != s.state)
+            ++m_counts.stateGeneration;
+        count(row, -1);
+    }
     row.snap = s;
     row.retryAtMs = (s.state == DownloadState::Retrying && s.nextRetryInMs >= 0)
                         ? m_clock.elapsed() + s.nextRetryInMs
                         : -1;
+    count(row, +1);
 }
 
 void DownloadsModel::addDownload(const maria2::DownloadSnapshot& snapshot) {
@@ -326,14 +334,12 @@ void DownloadsModel::addDownload(const maria2::DownloadSnapshot& snapshot) {
     }
     const int row = int(m_rows.size());
     beginInsertRows({}, row, row);
-    Row r;
-    store(r, snapshot);
-    m_rows.append(r);
+    m_rows.append(Row{});
+    store(m_rows.last(), snapshot);
     m_rowOf.insert(snapshot.id, row);
     endInsertRows();
-    recomputeTotals();
-    updateRetryTicker();
-    emit totalsChanged();
+    ++m_counts.stateGeneration;
+    publishTotals();
 }
 
 void DownloadsModel::updateDownload(const maria2::DownloadSnapshot& snapshot) {
@@ -348,23 +354,19 @@ void DownloadsModel::updateDownload(const maria2::DownloadSnapshot& snapshot) {
     }
     store(m_rows[row], snapshot);
     emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
-    recomputeTotals();
-    updateRetryTicker();
-    emit totalsChanged();
+    publishTotals();
 }
 
 void DownloadsModel::applyProgress(const QList<maria2::DownloadSnapshot>& snapshots) {
     QList<QPair<int, unsigned>> changes;
     QHash<int, const DownloadSnapshot*> pending; // stored when their span is announced
     changes.reserve(snapshots.size());
-    bool stateChanged = false;
     for (const DownloadSnapshot& s : snapshots) {
         const int row = rowOf(s.id);
         if (row < 0 || s.state == DownloadState::Removed)
             continue; // removed meanwhile: a stale batch must not resurrect the row
         Row& r = m_rows[row];
         const unsigned mask = changedColumns(r.snap, s);
-        stateChanged = stateChanged || r.snap.state != s.state;
         if (mask == 0) {
             store(r, s); // nothing shown or sorted changes
             continue;
@@ -381,10 +383,7 @@ void DownloadsModel::applyProgress(const QList<maria2::DownloadSnapshot>& snapsh
                 store(m_rows[row], *s);
         }
     });
-    recomputeTotals();
-    if (stateChanged)
-        updateRetryTicker();
-    emit totalsChanged();
+    publishTotals();
 }
 
 void DownloadsModel::emitRowSpans(QList<QPair<int, unsigned>> changes,
@@ -435,23 +434,24 @@ void DownloadsModel::removeDownload(maria2::DownloadId id) {
     if (row < 0)
         return;
     beginRemoveRows({}, row, row);
+    count(m_rows[row], -1);
+    ++m_counts.stateGeneration;
     m_rows.removeAt(row);
     m_rowOf.remove(id);
     rebuildRowIndex(row);
     endRemoveRows();
-    recomputeTotals();
-    updateRetryTicker();
-    emit totalsChanged();
+    publishTotals();
 }
 
 void DownloadsModel::clear() {
     beginResetModel();
     m_rows.clear();
     m_rowOf.clear();
+    m_counts = Totals{};
+    m_counts.stateGeneration = m_totals.stateGeneration + 1;
+    m_retrying.clear();
     endResetModel();
-    recomputeTotals();
-    updateRetryTicker();
-    emit totalsChanged();
+    publishTotals();
 }
 
 void DownloadsModel::applyOrder(const QList<maria2::DownloadId>& order) {
@@ -527,56 +527,12 @@ void DownloadsModel::rebuildRowIndex(int fromRow) {
         m_rowOf.insert(m_rows.at(row).snap.id, row);
 }
 
-void DownloadsModel::recomputeTotals() {
-    Totals t;
-    for (const Row& r : m_rows) {
-        switch (r.snap.state) {
-        case DownloadState::Connecting:
-        case DownloadState::Downloading:
-        case DownloadState::Stalled:
-        case DownloadState::Verifying:
-            ++t.active;
-            t.speedBytesPerSec += r.snap.speedBytesPerSec;
-            break;
-        case DownloadState::Queued:
-        case DownloadState::Retrying:
-            ++t.queued;
-            break;
-        case DownloadState::Paused:
-            ++t.paused;
-            break;
-        case DownloadState::Completed:
-            ++t.completed;
-            break;
-        case DownloadState::Failed:
-            ++t.failed;
-            break;
-        case DownloadState::LinkExpired:
-        case DownloadState::FileChanged:
-            ++t.attention;
-            break;
-        case DownloadState::Removed:
-            break;
-        }
-    }
-    m_totals = t;
-}
-
-void DownloadsModel::updateRetryTicker() {
-    const bool anyRetrying = std::any_of(m_rows.cbegin(), m_rows.cend(), [](const Row& r) {
-        return r.snap.state == DownloadState::Retrying && r.retryAtMs >= 0;
-    });
-    if (anyRetrying && !m_retryTicker.isActive())
-        m_retryTicker.start();
-    else if (!anyRetrying)
-        m_retryTicker.stop();
-}
-
 void DownloadsModel::tickRetryCountdown() {
     QList<QPair<int, unsigned>> changes;
-    for (int row = 0; row < int(m_rows.size()); ++row) {
-        const Row& r = m_rows.at(row);
-        if (r.snap.state == DownloadState::Retrying && r.retryAtMs >= 0)
+    changes.reserve(m_retrying.size());
+    for (const DownloadId id : std::as_const(m_retrying)) {
+        const int row = rowOf(id);
+        if (row >= 0)
             changes.append({row, columnBit(Status)});
     }
     if (changes.isEmpty())

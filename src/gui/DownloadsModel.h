@@ -10,6 +10,7 @@
 #include <QIcon>
 #include <QList>
 #include <QPointer>
+#include <QSet>
 #include <QString>
 #include <QTimer>
 #include <functional>
@@ -48,7 +49,7 @@ public:
         UrlRole,       // QString, the URL as the session shows it (credentials redacted)
     };
 
-    // Aggregates for the status bar, recomputed once per batch.
+    // Aggregates for the status bar, kept up to date row by row: a batch costs O(rows changed).
     struct Totals {
         double speedBytesPerSec = 0;
         int active = 0; // connecting, downloading, retrying
@@ -57,6 +58,10 @@ public:
         int completed = 0;
         int failed = 0;
         int attention = 0; // link expired or file changed: waiting for the person
+        // Counts a row's state change, add or removal: when it moved, a selected row's actions
+        // may have changed even where the counts did not.
+        quint64 stateGeneration = 0;
+        bool operator==(const Totals&) const = default;
     };
 
     explicit DownloadsModel(QObject* parent = nullptr);
@@ -105,16 +110,24 @@ public slots:
     void applyOrder(const QList<maria2::DownloadId>& order);
 
 signals:
-    // Once per add / state change / progress batch / removal, after the rows changed.
+    // After an add / state change / progress batch / removal that changed the totals.
     void totalsChanged();
 
 private:
     struct Row {
         DownloadSnapshot snap;
         qint64 retryAtMs = -1; // on m_clock; lets the countdown tick between snapshots
+        bool counted = false;  // its part is in m_counts (see count())
     };
 
+    // Every change of a row's snapshot goes through here: the totals and the retrying rows
+    // follow it (O(1); see count()).
     void store(Row& row, const DownloadSnapshot& s);
+    // Adds (sign +1) or takes away (-1) a row's part of the counts (and the speed of a running
+    // one) and its place in m_retrying.
+    void count(Row& row, int sign);
+    // Emits totalsChanged when the counts differ from the last ones published.
+    void publishTotals();
     void tickRetryCountdown();
     void updateRetryTicker();
     // (row, column mask) as dataChanged per contiguous span; beforeSpan(first, last) runs just
@@ -129,12 +142,13 @@ private:
     static unsigned changedColumns(const DownloadSnapshot& before, const DownloadSnapshot& after);
     void rebuildRowIndex(int fromRow);
     void reorderAsLayoutChange(const QList<DownloadId>& desired);
-    void recomputeTotals();
 
     QPointer<maria2::Session> m_session;
     QList<Row> m_rows;
     QHash<DownloadId, int> m_rowOf;
-    Totals m_totals;
+    Totals m_totals;             // what totals() returns; the last one published
+    Totals m_counts;             // the counts (and speed) as the rows stand now
+    QSet<DownloadId> m_retrying; // the rows counting down to a retry
     QElapsedTimer m_clock;
     QTimer m_retryTicker;
     mutable QHash<QString, QIcon> m_iconBySuffix; // icon lookups hit the MIME db: cache them

@@ -51,6 +51,9 @@ MainWindow::MainWindow(maria2::Session* session, QWidget* parent)
     connect(m_model, &DownloadsModel::totalsChanged, this, [this] {
         const DownloadsModel::Totals totals = m_model->totals();
         m_status->showTotals(totals);
+        if (totals.stateGeneration == m_shownStateGeneration)
+            return; // only the speed moved: the counts and the actions stand
+        m_shownStateGeneration = totals.stateGeneration;
         m_statusList->showCounts(totals);
         updateActions(); // a selected row may have changed state
         updateEmptyText();

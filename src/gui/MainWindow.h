@@ -157,6 +157,7 @@ private:
     QSplitter* m_splitter = nullptr;
     QSplitter* m_sideSplitter = nullptr;
     StatusFilterList* m_statusList = nullptr;
+    quint64 m_shownStateGeneration = 0; // DownloadsModel::Totals::stateGeneration last shown
     QLineEdit* m_searchEdit = nullptr;
     StatusPanel* m_status = nullptr;
     SpeedLimitMenu* m_speedMenu = nullptr;

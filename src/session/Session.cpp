@@ -108,7 +108,7 @@ Session::Session(const Config& config, const SessionOptions& options, QObject* p
         sampler ? std::move(sampler) : createPlatformSampler(),
         std::chrono::milliseconds(m_config.monitor.sampleIntervalMs),
         [pool = m_engine.get()] { return pool->traffic().received; });
-    connect(m_watch.get(), &ResourceWatch::sampled, this, &Session::onResourceSample);
+    connect(m_watch.get(), &ResourceWatch::sampled, this, &Session::onSample);
 
     if (!options.databasePath.isEmpty()) {
         openStore(options.databasePath);
@@ -227,6 +227,7 @@ void Session::restore() {
         }
         m_order.append(id);
         m_latest.insert(id, s);
+        noteBusy(id, s.state);
     }
     spdlog::info("download list: {} download(s) restored from {}", m_order.size(),
                  m_store->path().toStdString());
@@ -276,6 +277,7 @@ DownloadId Session::add(const DownloadRequest& request) {
     startInEngine(id, toRun);
     m_order.append(id);
     m_latest.insert(id, s);
+    noteBusy(id, s.state);
     syncFolders();
     emit downloadAdded(s);
     checkIdle();
@@ -426,7 +428,7 @@ void Session::shutdown() {
         if (last.sequence == 0) {
             last = m_watch->sampleNow();
         }
-        m_metrics = buildMetrics(last);
+        m_metrics = metricsFor(last);
     }
     flushProgress();
     m_flushTimer->stop();
@@ -488,6 +490,7 @@ void Session::onEngineState(const DownloadSnapshot& engineSnapshot) {
     } else {
         const DownloadSnapshot s = fromEngine(engineSnapshot, id);
         m_latest.insert(id, s);
+        noteBusy(id, s.state);
         save(id, s);
         syncFolders();
         emit downloadStateChanged(s);
@@ -505,10 +508,14 @@ void Session::onEngineProgress(const QList<DownloadSnapshot>& batch) {
             continue;
         }
         const DownloadId id = *it;
-        const DownloadSnapshot s = fromEngine(engineSnapshot, id);
+        live.append(fromEngine(engineSnapshot, id));
+        const DownloadSnapshot& s = live.last();
         m_latest.insert(id, s);
-        live.append(s);
+        noteBusy(id, s.state);
         if (auto entry = m_entries.find(id); m_store && entry != m_entries.end() && entry->key) {
+            if (!entry->progressDirty) {
+                m_dirty.append(id);
+            }
             entry->progressDirty = true;
             dirty = true;
         }
@@ -524,6 +531,7 @@ void Session::onEngineProgress(const QList<DownloadSnapshot>& batch) {
 
 void Session::dropDownload(DownloadId id) {
     m_latest.remove(id);
+    m_busy.remove(id);
     m_order.removeOne(id);
     m_entries.remove(id);
     m_governor->forget(id);
@@ -563,12 +571,16 @@ void Session::flushProgress() {
         m_flushTimer->stop();
         return;
     }
+    // Only the downloads that moved since the last flush, not every entry.
     QList<std::pair<qint64, DownloadSnapshot>> updates;
-    for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
-        if (it->progressDirty && it->key != 0) {
-            updates.append({it->key, toSave(it.key(), *it, m_latest.value(it.key()))});
+    updates.reserve(m_dirty.size());
+    for (const DownloadId id : std::as_const(m_dirty)) {
+        const auto it = m_entries.find(id);
+        if (it != m_entries.end() && it->progressDirty && it->key != 0) {
+            updates.append({it->key, toSave(id, *it, m_latest.value(id))});
         }
     }
+    m_dirty.clear();
     if (updates.isEmpty()) {
         m_flushTimer->stop(); // nothing moves: no timer either
         return;

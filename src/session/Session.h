@@ -19,6 +19,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 #include <ctime>
@@ -190,6 +191,13 @@ private:
     void releaseSpacePause(DownloadId id); // a person took over a download paused for space
     void syncFolders();                    // watch the folders of unfinished downloads
     MetricsSnapshot buildMetrics(const ResourceSnapshot& resources) const;
+    // SessionMetrics.cpp: what the resource samples drive, at O(running) apart from the
+    // metrics' list of running and queued downloads (onResourceSample and buildMetrics in
+    // SessionResources.cpp are their former, O(all) forms).
+    void onSample(const ResourceSnapshot& snapshot);
+    MetricsSnapshot metricsFor(const ResourceSnapshot& resources) const;
+    void noteBusy(DownloadId id, DownloadState state); // keeps m_busy = the busy downloads
+    double runningSpeed() const;                       // over m_busy
 
     Config m_config;
     std::unique_ptr<Listener> m_listener;
@@ -205,6 +213,9 @@ private:
     QHash<DownloadId, Entry> m_entries;
     QList<DownloadId> m_order;
     QHash<DownloadId, DownloadSnapshot> m_latest;
+    QSet<DownloadId> m_busy; // ids whose latest state is busy (noteBusy)
+    // Entries with progressDirty set, for flushProgress (may hold ids saved or gone since).
+    QList<DownloadId> m_dirty;
     bool m_wasIdle = true;
     bool m_shutdown = false;
     MetricsSnapshot m_metrics;

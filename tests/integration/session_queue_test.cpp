@@ -251,4 +251,35 @@ TEST_F(SessionQueueTest, QueueOrderDecidesTheStartOrderAndSurvivesARestart) {
     }
 }
 
+// The metrics of every sample list the running and queued downloads in queue order (as
+// maria2c --stats-json writes them) while the Session follows only the running ones per sample.
+TEST_F(SessionQueueTest, MetricsListEveryQueuedDownloadInQueueOrder) {
+    m_config.queue.timeWindows = "01:00-07:00"; // closed: all of them wait
+    Session session(m_config, options(dbPath()));
+    QList<DownloadId> ids;
+    for (int i = 0; i < 300; ++i) {
+        ids.append(session.add(request(QStringLiteral("m%1").arg(i))));
+    }
+    ASSERT_TRUE(session.moveToTop(ids.at(150)));
+    MetricsSnapshot last;
+    int samples = 0;
+    QObject::connect(&session, &Session::metricsUpdated, [&](const MetricsSnapshot& m) {
+        last = m;
+        ++samples;
+    });
+    ASSERT_TRUE(test::waitFor([&] { return samples >= 2; }, 10000));
+    EXPECT_EQ(last.queued, 300);
+    EXPECT_EQ(last.active, 0);
+    EXPECT_EQ(last.totalSpeedBytesPerSec, 0.0);
+    ASSERT_EQ(last.downloads.size(), 300u);
+    const QList<DownloadId> order = session.queueOrder();
+    for (std::size_t i = 0; i < last.downloads.size(); ++i) {
+        EXPECT_EQ(last.downloads[i].id, order.at(qsizetype(i)));
+        EXPECT_EQ(last.downloads[i].state, DownloadState::Queued);
+    }
+    EXPECT_EQ(last.downloads.front().id, ids.at(150));
+    EXPECT_EQ(last.downloads.front().name, "m150.bin");
+    EXPECT_EQ(session.metrics().queued, 300);
+}
+
 } // namespace
