@@ -151,4 +151,27 @@ TEST(QueueGate, PausedAndForgottenDownloadsNeverStart) {
     EXPECT_EQ(gate.order(), (std::vector<DownloadId>{1, 2}));
 }
 
+// Downloads handed to two engines: each engine thread enqueues its own when it gets to it, in
+// any order; the queue order is the order the pool reserved them in.
+TEST(QueueGate, ReservedPlacesHoldTheAddingOrderWhateverOrderEnginesEnqueueIn) {
+    QueueGate gate(settings(1));
+    int wakes = 0;
+    const int a = gate.addEngine([&] { ++wakes; });
+    const int b = gate.addEngine([] {});
+    const auto now = Clock::time_point{} + 1h;
+    gate.reserve(1, "h", a);
+    gate.reserve(2, "h", b);
+    gate.reserve(3, "h", b);
+    EXPECT_TRUE(gate.claim(a, now).empty()) << "reserved places wait for their engine";
+    gate.enqueue(3, "h", b, false);
+    gate.enqueue(2, "h", b, false);
+    gate.enqueue(1, "h", a, false);
+    EXPECT_EQ(gate.order(), (std::vector<DownloadId>{1, 2, 3}));
+    EXPECT_TRUE(gate.claim(b, now).empty()); // the first place is engine a's
+    EXPECT_EQ(gate.claim(a, now), (std::vector<DownloadId>{1}));
+    gate.reserve(1, "h", a); // again (its engine was quicker): changes nothing
+    EXPECT_EQ(gate.busy(), 1);
+    EXPECT_GT(wakes, 0);
+}
+
 } // namespace

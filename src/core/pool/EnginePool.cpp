@@ -273,7 +273,9 @@ DownloadId EnginePool::add(DownloadRequest request) {
     route.arm = {profile.name, std::max(1, request.split > 0 ? request.split : 1)};
     // Hold the lock across add(): the engine's first state change must find the route.
     std::lock_guard lock(m_mutex);
-    const DownloadId id = engineAt(index).add(std::move(request));
+    Engine& engine = engineAt(index);
+    const DownloadId id = engine.add(std::move(request));
+    m_gate.reserve(id, hostKey, engine.gateIndex());
     m_affinity.started(hostKey, index);
     m_routes[id] = std::move(route);
     return id;

@@ -69,7 +69,15 @@ void QueueGate::enqueue(DownloadId id, const std::string& host, int engine, bool
 void QueueGate::addPaused(DownloadId id, const std::string& host, int engine) {
     std::lock_guard lock(m_mutex);
     setOwnerLocked(id, engine);
-    m_scheduler.add(id, host, true);
+    if (!m_scheduler.add(id, host, true)) {
+        m_scheduler.pause(id); // reserved already: keeps its place
+    }
+}
+
+void QueueGate::reserve(DownloadId id, const std::string& host, int engine) {
+    std::lock_guard lock(m_mutex);
+    setOwnerLocked(id, engine);
+    m_scheduler.add(id, host, true); // no-op when its engine was quicker
 }
 
 std::vector<DownloadId> QueueGate::claim(int engine, Clock::time_point now) {

@@ -64,6 +64,11 @@ public:
     void enqueue(DownloadId id, const std::string& host, int engine, bool fresh);
     // Added paused: takes its place in the order without waiting for a slot.
     void addPaused(DownloadId id, const std::string& host, int engine);
+
+    // Control side, when a download is handed to an engine: it takes its place at the bottom
+    // of the queue now, held (paused) until its engine enqueue()s it. Several engine threads
+    // enqueue in whatever order they run; the queue order must be the order of adding.
+    void reserve(DownloadId id, const std::string& host, int engine);
     // The engine's downloads to start now, in queue order; each holds a slot from now on.
     std::vector<DownloadId> claim(int engine, Clock::time_point now);
     // Bumped by every change that may let a download start.
