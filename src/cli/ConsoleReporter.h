@@ -2,7 +2,7 @@
 // What maria2c prints: a live progress line on a terminal (with what limits the download when
 // it is not the network), notices for finished and failed downloads, the governor's actions
 // on stderr, and aria2's "Download Results" table at the end.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QElapsedTimer>
 #include <QHash>

@@ -2,7 +2,7 @@
 // AddUrlsDialog: asks for one or more URLs, a target folder, an optional file name and checksum
 // (single URL only), the connections and speed limit per download and whether to start at once;
 // turns them into DownloadRequests. The form is ui/AddUrlsDialog.ui.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QDialog>
 #include <QList>

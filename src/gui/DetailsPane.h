@@ -8,7 +8,7 @@
 // it asks (Session::requestDetails) every 500 ms and fills in from detailsReady. Asking never
 // blocks; answers for another download are ignored. The header follows the session's ordinary
 // snapshots.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QElapsedTimer>
 #include <QHash>

@@ -2,7 +2,7 @@
 // DownloadsModel: the downloads table. One row per download, fed with value snapshots from
 // maria2::Session. Progress batches become row-span dataChanged signals, never resets; the rows
 // follow the session's queue order (Session::queueOrderChanged) with row moves.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>

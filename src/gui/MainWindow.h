@@ -6,7 +6,7 @@
 // clipboard watching is on open the add dialog. With a system tray, closing the window keeps
 // MAria2 running there (Interface.CloseToTray), and finished or failed downloads are announced.
 // The window's parts live in MainWindow*.cpp: Actions, Commands, Add, Tray, Queue.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QList>
 #include <QMainWindow>

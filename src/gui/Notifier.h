@@ -4,7 +4,7 @@
 // moment and announces them as one message ("5 downloads finished"), so a batch that ends
 // together does not flood the desktop. The tray shows the message (QSystemTrayIcon::showMessage);
 // without a tray nothing is shown, and the decision is the same (tests read it here).
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QHash>
 #include <QList>

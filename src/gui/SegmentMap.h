@@ -4,7 +4,7 @@
 // ("racing") is hatched so it stands out from the connection that holds the same bytes.
 // Colours come from the palette (light and dark themes); drawing is in logical coordinates,
 // so it stays crisp at any device pixel ratio. Hovering shows the bytes under the cursor.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QColor>
 #include <QRectF>

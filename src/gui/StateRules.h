@@ -1,6 +1,6 @@
 #pragma once
 // Which commands a download's state allows, shared by the window's actions and its commands.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 namespace maria2::gui {
 

@@ -9,7 +9,7 @@
 // Request headers are stored as given, in clear: the user asked for them and a resumed download
 // needs them (they may carry cookies or tokens). The file is created owner-only (0600), and
 // nothing here ever logs them.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QList>
 #include <QSqlDatabase>

@@ -4,7 +4,7 @@
 // Held while some download is Downloading with a speed above zero in its latest snapshot;
 // let go when none is (paused, finished, failed, stalled, idle), when Interface.KeepAwake is
 // turned off, on stop() and always on destruction.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QObject>
 #include <QPointer>

@@ -4,7 +4,7 @@
 // or waiting for a new link) - not merely stopped: a paused download (by the person, by the
 // governor for lack of space, by quitting) means it is not over. The GUI answers queueFinished
 // with a countdown (QueueFinishedPrompt) before anything is put to sleep.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 #include "session/PowerAction.h"
 
 #include <QObject>

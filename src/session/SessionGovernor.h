@@ -6,9 +6,9 @@
 // session, which records here which downloads it paused for lack of space, so that exactly
 // those resume when the space is back (never one a person paused). Session thread only.
 #include "core/config/Config.h"
-#include "core/engine/DownloadTypes.h"
 #include "core/governor/Governor.h"
 #include "core/monitor/ResourceMonitor.h"
+#include "core/types/DownloadTypes.h"
 
 #include <map>
 #include <optional>

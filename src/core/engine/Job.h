@@ -7,7 +7,6 @@
 #include "core/config/Config.h"
 #include "core/engine/Connection.h"
 #include "core/engine/ConnectionSet.h"
-#include "core/engine/DownloadTypes.h"
 #include "core/engine/EngineProfile.h"
 #include "core/engine/ResponseCheck.h"
 #include "core/engine/TransferReport.h"
@@ -19,6 +18,7 @@
 #include "core/segment/IntervalSet.h"
 #include "core/segment/SegmentPlanner.h"
 #include "core/storage/PartStorage.h"
+#include "core/types/DownloadTypes.h"
 
 #include <chrono>
 #include <filesystem>

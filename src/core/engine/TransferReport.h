@@ -2,7 +2,7 @@
 // What a download teaches the pool: the response's metadata as soon as it is validated (for
 // the metadata cache), and how the transfer went when it ends (for the host profile and the
 // learner). Plain values, sent on the engine thread through EngineListener.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <cstdint>
 #include <string>

@@ -2,8 +2,8 @@
 // One picture of the whole application, once per resource sample: what the GUI's status bar
 // and charts show and what `maria2c --stats-json FILE` writes as one JSON line per second.
 // Plain values; toJson() is the stable line format (docs/throttling.md, "Metrics").
-#include "core/engine/DownloadTypes.h"
 #include "core/monitor/ResourceMonitor.h"
+#include "core/types/DownloadTypes.h"
 
 #include <nlohmann/json.hpp>
 

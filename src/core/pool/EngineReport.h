@@ -3,8 +3,8 @@
 // after another (so each has the machine to itself), measured and tabulated beside the engine
 // the router would choose. Blocking; Qt-free.
 #include "core/config/Config.h"
-#include "core/engine/DownloadTypes.h"
 #include "core/integrity/Checksum.h"
+#include "core/types/DownloadTypes.h"
 
 #include <filesystem>
 #include <string>

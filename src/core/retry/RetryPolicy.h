@@ -2,7 +2,7 @@
 // When a failed attempt is worth another try, how long to wait first, and which of aria2's
 // exit codes a final failure maps to.
 #include "core/config/Config.h"
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <chrono>
 #include <cstdint>

@@ -12,8 +12,8 @@
 //  - pause(id) / forget(id) when a queued one is paused / removed.
 // Whoever claims computes the starts for all engines; the ones for other engines are kept as
 // grants and those engines woken to claim them. So the queue order holds across engines.
-#include "core/engine/DownloadTypes.h"
 #include "core/schedule/QueueScheduler.h"
+#include "core/types/DownloadTypes.h"
 
 #include <atomic>
 #include <chrono>

@@ -3,7 +3,7 @@
 // limits (downloads at once, downloads per host), with failed downloads retried after a backoff.
 // Pure bookkeeping: it never starts anything itself. The session asks it every tick and
 // starts/stops what it says. Not thread-safe: the session's thread owns it.
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 #include <chrono>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "core/engine/DownloadTypes.h"
+#include "core/types/DownloadTypes.h"
 
 namespace maria2 {
 
