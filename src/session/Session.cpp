@@ -19,7 +19,10 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <set>
+#include <vector>
 
 namespace maria2 {
 namespace fs = std::filesystem;
@@ -43,38 +46,61 @@ DownloadRequest resumeRequest(DownloadRequest request, const std::string& knownN
 
 // Runs on the engine thread; hands every event to the Session's thread as a queued call.
 // The Session is the context object, so calls still queued when it dies are dropped.
+// Engine threads -> the Session's thread. Events are queued here in order and delivered in
+// one batch per turn of the Session's event loop: a list of small files makes four state
+// changes per file, and one queued call (and one wake-up of the main thread) for each of
+// them cost more than the downloads themselves.
 class Session::Listener final : public EngineListener {
 public:
     explicit Listener(Session* session)
         : m_session(session) {}
 
     void onStateChanged(const DownloadSnapshot& snapshot) override {
-        QMetaObject::invokeMethod(
-            m_session, [s = m_session, snapshot] { s->onEngineState(snapshot); },
-            Qt::QueuedConnection);
+        post([s = m_session, snapshot] { s->onEngineState(snapshot); });
     }
 
     void onProgress(const std::vector<DownloadSnapshot>& batch) override {
         QList<DownloadSnapshot> list(batch.begin(), batch.end());
-        QMetaObject::invokeMethod(
-            m_session, [s = m_session, list = std::move(list)] { s->onEngineProgress(list); },
-            Qt::QueuedConnection);
+        post([s = m_session, list = std::move(list)] { s->onEngineProgress(list); });
     }
 
     void onDetails(const DownloadDetails& details) override {
-        QMetaObject::invokeMethod(
-            m_session, [s = m_session, details] { s->onEngineDetails(details); },
-            Qt::QueuedConnection);
+        post([s = m_session, details] { s->onEngineDetails(details); });
     }
 
     void onTransferReport(const TransferReport& report) override {
-        QMetaObject::invokeMethod(
-            m_session, [s = m_session, url = report.url] { s->saveHostProfile(url); },
-            Qt::QueuedConnection);
+        post([s = m_session, url = report.url] { s->saveHostProfile(url); });
     }
 
 private:
+    void post(std::function<void()> event) {
+        bool first = false;
+        {
+            std::lock_guard lock(m_mutex);
+            first = m_pending.empty();
+            m_pending.push_back(std::move(event));
+        }
+        if (first) {
+            // The Session is the context: nothing is delivered once it is gone.
+            QMetaObject::invokeMethod(
+                m_session, [this] { deliver(); }, Qt::QueuedConnection);
+        }
+    }
+
+    void deliver() {
+        std::vector<std::function<void()>> events;
+        {
+            std::lock_guard lock(m_mutex);
+            events.swap(m_pending);
+        }
+        for (auto& event : events) {
+            event();
+        }
+    }
+
     Session* m_session;
+    std::mutex m_mutex;
+    std::vector<std::function<void()>> m_pending;
 };
 
 Session::Session(const Config& config, QObject* parent)

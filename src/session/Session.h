@@ -13,8 +13,8 @@
 // limits and time windows in force (SessionLimits), and publishes one MetricsSnapshot per
 // sample (docs/throttling.md, "Session").
 #include "core/config/Config.h"
-#include "core/engine/DownloadTypes.h"
 #include "core/monitor/Metrics.h"
+#include "core/types/DownloadTypes.h"
 
 #include <QHash>
 #include <QList>
@@ -184,16 +184,15 @@ private:
     void syncEngineOrder(); // the pool's order = m_order's (engine downloads only)
     void savePositions();
     // Resources and the governor.
-    void onResourceSample(const ResourceSnapshot& snapshot);
     void applyGovernorAction(const GovernorAction& action);
     void pauseFolder(const std::string& folder);
     void resumeFolder(const std::string& folder);
     void releaseSpacePause(DownloadId id); // a person took over a download paused for space
-    void syncFolders();                    // watch the folders of unfinished downloads
-    MetricsSnapshot buildMetrics(const ResourceSnapshot& resources) const;
+    void syncFolders();                    // watch the folders of unfinished downloads (soon)
+    void syncFoldersNow();
+    bool m_foldersSyncQueued = false;
     // SessionMetrics.cpp: what the resource samples drive, at O(running) apart from the
-    // metrics' list of running and queued downloads (onResourceSample and buildMetrics in
-    // SessionResources.cpp are their former, O(all) forms).
+    // metrics' list of running and queued downloads.
     void onSample(const ResourceSnapshot& snapshot);
     MetricsSnapshot metricsFor(const ResourceSnapshot& resources) const;
     void noteBusy(DownloadId id, DownloadState state); // keeps m_busy = the busy downloads

@@ -3,8 +3,10 @@
 // over from the monitor thread.
 #include "session/ResourceWatch.h"
 #include "session/Session.h"
+
 #include "session/SessionGovernor.h"
 #include "session/SessionLimits.h"
+#include <QMetaObject>
 
 #include "core/pool/EnginePool.h"
 
@@ -18,23 +20,6 @@ namespace maria2 {
 
 MetricsSnapshot Session::metrics() const {
     return m_metrics;
-}
-
-void Session::onResourceSample(const ResourceSnapshot& snapshot) {
-    if (m_shutdown) {
-        return; // a sample still queued when the Session shut down
-    }
-    m_limits->tick(); // the windows are re-checked on every sample too, not only every second
-    double totalSpeed = 0;
-    for (const auto& s : std::as_const(m_latest)) {
-        totalSpeed += isBusy(s.state) ? s.speedBytesPerSec : 0.0;
-    }
-    for (const GovernorAction& action : m_governor->update(snapshot, totalSpeed)) {
-        applyGovernorAction(action);
-    }
-    m_limits->setGovernorCap(m_governor->state().speedCap);
-    m_metrics = buildMetrics(snapshot);
-    emit metricsUpdated(m_metrics);
 }
 
 void Session::applyGovernorAction(const GovernorAction& action) {
@@ -104,6 +89,19 @@ void Session::releaseSpacePause(DownloadId id) {
 }
 
 void Session::syncFolders() {
+    // Once per turn of the event loop, however many downloads were added or ended in it: the
+    // walk below visits every download, and a list of 1,000 added at once must not walk 1,000
+    // times.
+    if (m_foldersSyncQueued) {
+        return;
+    }
+    m_foldersSyncQueued = true;
+    QMetaObject::invokeMethod(
+        this, [this] { syncFoldersNow(); }, Qt::QueuedConnection);
+}
+
+void Session::syncFoldersNow() {
+    m_foldersSyncQueued = false;
     if (!m_watch) {
         return;
     }
@@ -116,21 +114,6 @@ void Session::syncFolders() {
         }
     }
     m_watch->setFolders(folders);
-}
-
-MetricsSnapshot Session::buildMetrics(const ResourceSnapshot& resources) const {
-    std::vector<DownloadSnapshot> downloads;
-    downloads.reserve(static_cast<std::size_t>(m_order.size()));
-    for (const DownloadId id : std::as_const(m_order)) {
-        downloads.push_back(m_latest.value(id));
-    }
-    const EnginePool::Traffic traffic = m_engine->traffic();
-    MetricsSnapshot m = makeMetrics(resources, downloads, traffic.received, traffic.kept);
-    m.atUnixMs = QDateTime::currentMSecsSinceEpoch();
-    m.speedLimit = m_limits->effectiveLimit();
-    m.throttled = m_governor->state().throttled;
-    m.governorMessage = m_governor->lastMessage();
-    return m;
 }
 
 } // namespace maria2

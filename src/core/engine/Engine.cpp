@@ -178,15 +178,16 @@ void Engine::run() {
         curl_multi_perform(m_multi, &running);
         drainFinished();
         const auto now = Job::Clock::now();
-        for (auto& [id, job] : m_jobs) {
-            if (isBusy(job->state())) {
-                job->tick(now);
+        // A copy: a tick may change states (and so m_busy).
+        m_ticking.assign(m_busy.begin(), m_busy.end());
+        for (const DownloadId id : m_ticking) {
+            const auto it = m_jobs.find(id);
+            if (it != m_jobs.end() && isBusy(it->second->state())) {
+                it->second->tick(now);
             }
         }
         releaseSlots(); // before the poll: a freed slot means "start the next one now"
-        m_load = static_cast<int>(std::count_if(m_jobs.begin(), m_jobs.end(), [](const auto& e) {
-            return isBusy(e.second->state()) || e.second->state() == DownloadState::Queued;
-        }));
+        m_load = static_cast<int>(m_busy.size()) + m_queued;
         if (now >= m_nextPublish) {
             publishProgress(now);
             m_nextPublish = now + m_progressInterval;
@@ -309,10 +310,8 @@ void Engine::drainFinished() {
 
 void Engine::publishProgress(Job::Clock::time_point now) {
     std::vector<DownloadSnapshot> batch;
-    for (auto& [id, job] : m_jobs) {
-        if (!isBusy(job->state())) {
-            continue;
-        }
+    for (const DownloadId id : m_busy) {
+        Job* job = m_jobs.at(id).get();
         job->sampleSpeed(now);
         DownloadSnapshot snap = job->snapshot(now);
         annotate(snap, now);
@@ -389,7 +388,8 @@ long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
     using std::chrono::milliseconds;
     long timeout = 1000;
     bool moving = false;
-    for (const auto& [id, job] : m_jobs) {
+    for (const DownloadId id : m_busy) {
+        const Job* job = m_jobs.at(id).get();
         const DownloadState s = job->state();
         if (s == DownloadState::Retrying) {
             moving = true;
@@ -491,8 +491,29 @@ std::unique_ptr<Digest> Engine::makeDigest(const std::string& algorithm) {
     return m_digests ? m_digests(algorithm) : nullptr;
 }
 
+void Engine::trackState(DownloadId id, DownloadState state) {
+    auto [it, added] = m_trackedState.try_emplace(id, state);
+    if (!added) {
+        if (it->second == state) {
+            return;
+        }
+        m_queued -= it->second == DownloadState::Queued ? 1 : 0;
+        it->second = state;
+    }
+    m_queued += state == DownloadState::Queued ? 1 : 0;
+    if (isBusy(state)) {
+        m_busy.insert(id);
+    } else {
+        m_busy.erase(id);
+    }
+    if (state == DownloadState::Removed) {
+        m_trackedState.erase(it);
+    }
+}
+
 void Engine::jobStateChanged(Job& job) {
     assert(onEngineThread());
+    trackState(job.id(), job.state());
     if (job.state() == DownloadState::Failed && queueRetry(job)) {
         return; // announced as Queued instead (a nested state change)
     }

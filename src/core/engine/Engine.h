@@ -4,7 +4,6 @@
 // state changes at once and progress in throttled batches through EngineListener, on its
 // own thread — the listener must hand them over (Session queues them to the Qt thread).
 #include "core/config/Config.h"
-#include "core/engine/DownloadTypes.h"
 #include "core/engine/EngineProfile.h"
 #include "core/engine/Job.h"
 #include "core/engine/ThreadOwner.h"
@@ -14,6 +13,7 @@
 #include "core/io/IoWorker.h"
 #include "core/limit/SpeedLimiter.h"
 #include "core/schedule/QueueGate.h"
+#include "core/types/DownloadTypes.h"
 
 #include <curl/curl.h>
 
@@ -238,6 +238,14 @@ private:
 
     // Engine thread only.
     std::map<DownloadId, std::unique_ptr<Job>> m_jobs; // ordered by id = queue order
+    // The jobs that hold a slot (isBusy) and the number waiting in the queue, kept as states
+    // change: the loop ticks, times its poll and counts its load over these, never over every
+    // job (a thousand queued downloads cost nothing per wake-up).
+    std::set<DownloadId> m_busy;
+    int m_queued = 0;
+    void trackState(DownloadId id, DownloadState state);
+    std::map<DownloadId, DownloadState> m_trackedState;
+    std::vector<DownloadId> m_ticking; // m_busy as the loop's tick found it (reused buffer)
     std::map<std::filesystem::path, DownloadId> m_reserved;
     std::map<DownloadId, DownloadSnapshot> m_lastPublished;
     std::set<DownloadId> m_holdingSlot;           // started here and holding a slot of m_gate

@@ -30,6 +30,7 @@ void Engine::handle(Add& c) {
     auto job = std::make_unique<Job>(c.id, std::move(c.request), m_config, jobHost);
     Job& ref = *job;
     m_jobs.emplace(c.id, std::move(job));
+    trackState(c.id, ref.state()); // born Queued, without a state change
     if (paused) {
         m_gate->addPaused(c.id, host, m_gateIndex);
         ref.setState(DownloadState::Paused);
