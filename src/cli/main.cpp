@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
     logOptions.consoleLevel =
         opt.logLevel.empty() ? QStringLiteral("error") : QString::fromStdString(opt.logLevel);
     logOptions.extraFile = QString::fromStdString(opt.logFile);
+    logOptions.downloadLogBook = false; // no details pane to show them in
     try {
         maria2::app::initLogging(config, logOptions);
     } catch (const std::exception& e) {

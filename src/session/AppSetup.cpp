@@ -142,6 +142,7 @@ void initLogging(const Config& config, const LogOptions& options) {
     setup.console = options.toConsole;
     setup.consoleLevel = options.consoleLevel.toStdString();
     setup.extraFile = options.extraFile.toStdString();
+    setup.downloadLogBook = options.downloadLogBook;
     log::init(setup);
 }
 

@@ -35,9 +35,10 @@ QString userConfigJson(const Config& config);
 bool saveUserConfig(const Config& config, QString* error = nullptr, const QString& path = {});
 
 struct LogOptions {
-    bool toConsole = false; // maria2c: log lines to stderr
-    QString consoleLevel;   // empty = config level
-    QString extraFile;      // -l FILE (in addition to the rotating app log)
+    bool toConsole = false;      // maria2c: log lines to stderr
+    QString consoleLevel;        // empty = config level
+    QString extraFile;           // -l FILE (in addition to the rotating app log)
+    bool downloadLogBook = true; // each download's own lines, for a details pane (not maria2c)
 };
 // Starts spdlog (rotating file in logFilePath() when Logging.File is on). Safe to call again.
 void initLogging(const Config& config, const LogOptions& options = {});

@@ -204,6 +204,20 @@ TEST_F(DownloadLogInit, InfoLinesReachTheBookWhenTheFileLevelIsWarn) {
     book->forget(900001);
 }
 
+// maria2c has no details pane: without the book, a quiet run does not even format info lines.
+TEST_F(DownloadLogInit, WithoutTheBookInfoLinesAreNeitherKeptNorFormatted) {
+    maria2::log::LogSetup setup;
+    setup.level = "error";
+    setup.downloadLogBook = false;
+    maria2::log::init(setup);
+    const auto& book = DownloadLogBook::shared();
+    book->forget(900003);
+    EXPECT_FALSE(spdlog::should_log(spdlog::level::info));
+    spdlog::info("[#900003] saving as x.bin");
+    EXPECT_TRUE(book->lines(900003).empty());
+    EXPECT_TRUE(spdlog::should_log(spdlog::level::err));
+}
+
 TEST_F(DownloadLogInit, SetFileLevelChangesTheFileAndKeepsTheBookAtInfo) {
     const fs::path dir =
         fs::temp_directory_path() /

@@ -92,10 +92,14 @@ void init(const LogSetup& setup) {
     }
     // Each download's own lines, for the details pane: at info even when the file log is
     // quieter. Every sink filters by its own level; the logger lets through what any wants.
-    const auto& book = DownloadLogBook::shared();
-    sinks.push_back(book);
+    auto lowest = std::min(fileLevel, consoleLevel);
+    if (setup.downloadLogBook) {
+        const auto& book = DownloadLogBook::shared();
+        sinks.push_back(book);
+        lowest = std::min(lowest, book->level());
+    }
     auto logger = std::make_shared<spdlog::logger>("maria2", sinks.begin(), sinks.end());
-    logger->set_level(std::min({fileLevel, consoleLevel, book->level()}));
+    logger->set_level(lowest);
     logger->flush_on(spdlog::level::warn);
     if (auto old = spdlog::default_logger()) {
         old->flush();

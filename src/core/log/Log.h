@@ -22,10 +22,14 @@ struct LogSetup {
     bool console = false;     // stderr
     std::string consoleLevel; // empty = level
     std::string extraFile;    // a plain file (maria2c -l FILE); "-" = stdout
+    // The download log book feeds the details pane. Without one (maria2c) it is left out, and
+    // with it the info lines a quiet run would format for nobody.
+    bool downloadLogBook = true;
 };
 
-// Replaces spdlog's default logger with one writing to the configured sinks, and to the
-// download log book (DownloadLogBook::shared(), info and above whatever setup.level says).
+// Replaces spdlog's default logger with one writing to the configured sinks, and (unless
+// setup.downloadLogBook is off) to the download log book (DownloadLogBook::shared(), info and
+// above whatever setup.level says).
 // Safe to call again (the previous logger is flushed and dropped). Throws std::runtime_error
 // naming the file when a log file cannot be opened.
 void init(const LogSetup& setup);
