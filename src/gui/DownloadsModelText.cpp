@@ -1,6 +1,7 @@
 // DownloadsModel's texts and icons: names, sizes, speeds, ETAs and the status line.
 // (The rows, their change signals and the totals are in DownloadsModel.cpp.)
 #include "DownloadsModel.h"
+#include "core/text/Text.h"
 
 #include "core/integrity/Checksum.h"
 
@@ -189,23 +190,14 @@ QIcon DownloadsModel::iconFor(const DownloadSnapshot& s) const {
 }
 
 QString DownloadsModel::formatSize(double bytes) {
-    if (bytes < 1024.0)
-        return tr("%1 B").arg(qint64(std::max(0.0, bytes)));
-    static const char* const units[] = {QT_TR_NOOP("%1 KiB"), QT_TR_NOOP("%1 MiB"),
-                                        QT_TR_NOOP("%1 GiB"), QT_TR_NOOP("%1 TiB"),
-                                        QT_TR_NOOP("%1 PiB")};
-    int unit = -1;
-    double value = bytes;
-    while (value >= 1024.0 && unit + 1 < int(std::size(units))) {
-        value /= 1024.0;
-        ++unit;
-    }
-    // 1023.96 KiB would print as "1024.0 KiB": promote to the next unit instead.
-    if (value >= 1023.95 && unit + 1 < int(std::size(units))) {
-        value /= 1024.0;
-        ++unit;
-    }
-    return tr(units[unit]).arg(value, 0, 'f', 1);
+    // The unit is chosen by the core's one rule; only the unit names are translated here.
+    static const char* const units[] = {QT_TR_NOOP("%1 B"),   QT_TR_NOOP("%1 KiB"),
+                                        QT_TR_NOOP("%1 MiB"), QT_TR_NOOP("%1 GiB"),
+                                        QT_TR_NOOP("%1 TiB"), QT_TR_NOOP("%1 PiB")};
+    const text::ScaledBytes s = text::scaleBytes(bytes);
+    if (s.unit == 0)
+        return tr(units[0]).arg(qint64(s.value));
+    return tr(units[s.unit]).arg(s.value, 0, 'f', 1);
 }
 
 QString DownloadsModel::formatSpeed(double bytesPerSec) {

@@ -1,5 +1,7 @@
 #include "core/engine/HttpResponse.h"
 
+#include "core/text/Text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -7,22 +9,8 @@
 namespace maria2 {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using text::iequals;
+using text::trim;
 
 std::optional<std::int64_t> toInt(std::string_view s) {
     s = trim(s);

@@ -39,19 +39,30 @@ std::string_view trim(std::string_view s) {
     return s.substr(first, last - first + 1);
 }
 
-std::string formatBytes(double bytes, Spacing spacing) {
-    static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int unit = 0;
-    while (bytes >= 1024.0 && unit < 4) {
-        bytes /= 1024.0;
-        ++unit;
+ScaledBytes scaleBytes(double bytes) {
+    constexpr int kLastUnit = 5; // PiB
+    ScaledBytes s{bytes > 0 ? bytes : 0.0, 0};
+    while (s.value >= 1024.0 && s.unit < kLastUnit) {
+        s.value /= 1024.0;
+        ++s.unit;
     }
+    // 1023.96 KiB would print as "1024.0 KiB": the next unit instead.
+    if (s.unit > 0 && s.value >= 1023.95 && s.unit < kLastUnit) {
+        s.value /= 1024.0;
+        ++s.unit;
+    }
+    return s;
+}
+
+std::string formatBytes(double bytes, Spacing spacing) {
+    static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    const ScaledBytes s = scaleBytes(bytes);
     const char* space = spacing == Spacing::Spaced ? " " : "";
     char out[48];
-    if (unit == 0) {
-        std::snprintf(out, sizeof out, "%.0f%s%s", bytes, space, kUnits[0]);
+    if (s.unit == 0) {
+        std::snprintf(out, sizeof out, "%.0f%s%s", s.value, space, kUnits[0]);
     } else {
-        std::snprintf(out, sizeof out, "%.1f%s%s", bytes, space, kUnits[unit]);
+        std::snprintf(out, sizeof out, "%.1f%s%s", s.value, space, kUnits[s.unit]);
     }
     return out;
 }

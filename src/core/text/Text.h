@@ -15,6 +15,15 @@ bool iequals(std::string_view a, std::string_view b);
 // Without leading and trailing ASCII white space (space, tab, CR, LF, FF, VT).
 std::string_view trim(std::string_view s);
 
+// A byte count in its largest binary unit: value in [0, 1024) and the unit's index
+// (0 B, 1 KiB, 2 MiB, 3 GiB, 4 TiB, 5 PiB). A value that would print as "1024.0" at one
+// decimal is promoted to the next unit. Front ends with translated unit names use this.
+struct ScaledBytes {
+    double value = 0;
+    int unit = 0;
+};
+ScaledBytes scaleBytes(double bytes);
+
 enum class Spacing { Spaced, Compact };
 // 1536 -> "1.5 KiB" (Compact: "1.5KiB", as aria2 prints it); below 1 KiB whole bytes.
 std::string formatBytes(double bytes, Spacing spacing = Spacing::Spaced);
