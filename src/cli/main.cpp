@@ -56,6 +56,12 @@ int fail(const std::string& message, int code = 28) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // Qt's own event dispatcher, not GLib's: maria2c has no GTK to integrate with, and GLib's
+    // wakes the main thread with one eventfd write per posted event where Qt's coalesces them
+    // (a list of small files posts thousands). A value the caller set is kept.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB")) {
+        qputenv("QT_NO_GLIB", "1");
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("maria2"));
     QCoreApplication::setApplicationVersion(QString::fromLatin1(maria2::kVersion));

@@ -44,12 +44,12 @@ DownloadRequest resumeRequest(DownloadRequest request, const std::string& knownN
 
 } // namespace
 
-// Runs on the engine thread; hands every event to the Session's thread as a queued call.
-// The Session is the context object, so calls still queued when it dies are dropped.
 // Engine threads -> the Session's thread. Events are queued here in order and delivered in
-// one batch per turn of the Session's event loop: a list of small files makes four state
-// changes per file, and one queued call (and one wake-up of the main thread) for each of
-// them cost more than the downloads themselves.
+// batches: one queued call (one wake-up of the main thread) per turn of an engine's loop, not
+// per event. A list of small files makes four events per file, and a wake-up for each of them
+// cost more than the downloads themselves. A thread that is not known to end its turns (it
+// never called onTurnEnd) gets its events delivered at once. The Session is the context
+// object, so calls still queued when it dies are dropped.
 class Session::Listener final : public EngineListener {
 public:
     explicit Listener(Session* session)
@@ -72,19 +72,32 @@ public:
         post([s = m_session, url = report.url] { s->saveHostProfile(url); });
     }
 
+    void onTurnEnd() override {
+        t_endsTurns = true;
+        schedule();
+    }
+
 private:
     void post(std::function<void()> event) {
-        bool first = false;
         {
             std::lock_guard lock(m_mutex);
-            first = m_pending.empty();
             m_pending.push_back(std::move(event));
         }
-        if (first) {
-            // The Session is the context: nothing is delivered once it is gone.
-            QMetaObject::invokeMethod(
-                m_session, [this] { deliver(); }, Qt::QueuedConnection);
+        if (!t_endsTurns) {
+            schedule();
         }
+    }
+
+    void schedule() {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_pending.empty() || m_scheduled) {
+                return;
+            }
+            m_scheduled = true;
+        }
+        QMetaObject::invokeMethod(
+            m_session, [this] { deliver(); }, Qt::QueuedConnection);
     }
 
     void deliver() {
@@ -92,16 +105,22 @@ private:
         {
             std::lock_guard lock(m_mutex);
             events.swap(m_pending);
+            m_scheduled = false;
         }
         for (auto& event : events) {
             event();
         }
     }
 
+    static thread_local bool t_endsTurns; // this thread calls onTurnEnd before it waits
+
     Session* m_session;
     std::mutex m_mutex;
     std::vector<std::function<void()>> m_pending;
+    bool m_scheduled = false; // a deliver() is queued and has not taken the events yet
 };
+
+thread_local bool Session::Listener::t_endsTurns = false;
 
 Session::Session(const Config& config, QObject* parent)
     : Session(config, SessionOptions{}, parent) {
@@ -254,6 +273,7 @@ void Session::restore() {
         m_order.append(id);
         m_latest.insert(id, s);
         noteBusy(id, s.state);
+        syncFolder(id);
     }
     spdlog::info("download list: {} download(s) restored from {}", m_order.size(),
                  m_store->path().toStdString());
@@ -304,7 +324,7 @@ DownloadId Session::add(const DownloadRequest& request) {
     m_order.append(id);
     m_latest.insert(id, s);
     noteBusy(id, s.state);
-    syncFolders();
+    syncFolder(id);
     emit downloadAdded(s);
     checkIdle();
     return id;
@@ -336,7 +356,7 @@ void Session::resume(DownloadId id) {
     it->error = ErrorCode::Ok;
     it->errorMessage.clear();
     save(id, *it);
-    syncFolders();
+    syncFolder(id);
     emit downloadStateChanged(*it);
     checkIdle();
 }
@@ -518,7 +538,7 @@ void Session::onEngineState(const DownloadSnapshot& engineSnapshot) {
         m_latest.insert(id, s);
         noteBusy(id, s.state);
         save(id, s);
-        syncFolders();
+        syncFolder(id);
         emit downloadStateChanged(s);
     }
     checkIdle();
@@ -538,6 +558,7 @@ void Session::onEngineProgress(const QList<DownloadSnapshot>& batch) {
         const DownloadSnapshot& s = live.last();
         m_latest.insert(id, s);
         noteBusy(id, s.state);
+        syncFolder(id); // O(1) when the state stayed unfinished
         if (auto entry = m_entries.find(id); m_store && entry != m_entries.end() && entry->key) {
             if (!entry->progressDirty) {
                 m_dirty.append(id);
@@ -564,7 +585,7 @@ void Session::dropDownload(DownloadId id) {
     if (const DownloadId e = m_toEngine.take(id)) {
         m_fromEngine.remove(e);
     }
-    syncFolders();
+    syncFolder(id);
     emit downloadRemoved(id);
 }
 

@@ -24,8 +24,10 @@
 #include <QStringList>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 class QTimer;
 
@@ -188,9 +190,15 @@ private:
     void pauseFolder(const std::string& folder);
     void resumeFolder(const std::string& folder);
     void releaseSpacePause(DownloadId id); // a person took over a download paused for space
-    void syncFolders();                    // watch the folders of unfinished downloads (soon)
+    // The folders of unfinished downloads are watched (free space). Kept by counting, so a
+    // state change costs O(1), not a walk over every download: syncFolder(id) after the
+    // entry or the latest state of id changed (or it was dropped).
+    void syncFolder(DownloadId id);
+    void syncFolders(); // hands the set to the watch once per turn of the event loop
     void syncFoldersNow();
     bool m_foldersSyncQueued = false;
+    std::map<std::string, int> m_folderUse;    // folder -> unfinished downloads in it
+    QHash<DownloadId, std::string> m_folderOf; // the folder each counted download counts in
     // SessionMetrics.cpp: what the resource samples drive, at O(running) apart from the
     // metrics' list of running and queued downloads.
     void onSample(const ResourceSnapshot& snapshot);

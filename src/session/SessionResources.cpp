@@ -88,10 +88,39 @@ void Session::releaseSpacePause(DownloadId id) {
     emit downloadStateChanged(*it);
 }
 
+void Session::syncFolder(DownloadId id) {
+    std::string folder; // where id counts now: unfinished downloads only
+    if (const auto entry = m_entries.constFind(id); entry != m_entries.constEnd()) {
+        const auto latest = m_latest.constFind(id);
+        const bool finished = latest != m_latest.constEnd() && isFinal(latest->state);
+        if (!finished) {
+            folder = entry->request.directory;
+        }
+    }
+    const auto counted = m_folderOf.find(id);
+    if (counted == m_folderOf.end() ? folder.empty() : *counted == folder) {
+        return; // the common case: a state change within the unfinished ones
+    }
+    bool changed = false;
+    if (counted != m_folderOf.end()) {
+        const auto use = m_folderUse.find(*counted);
+        if (use != m_folderUse.end() && --use->second <= 0) {
+            m_folderUse.erase(use);
+            changed = true;
+        }
+        m_folderOf.erase(counted);
+    }
+    if (!folder.empty()) {
+        changed = m_folderUse[folder]++ == 0 || changed;
+        m_folderOf.insert(id, std::move(folder));
+    }
+    if (changed) {
+        syncFolders();
+    }
+}
+
 void Session::syncFolders() {
-    // Once per turn of the event loop, however many downloads were added or ended in it: the
-    // walk below visits every download, and a list of 1,000 added at once must not walk 1,000
-    // times.
+    // Once per turn of the event loop, however many folders came and went in it.
     if (m_foldersSyncQueued) {
         return;
     }
@@ -106,12 +135,8 @@ void Session::syncFoldersNow() {
         return;
     }
     std::set<std::string> folders;
-    for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it) {
-        const auto latest = m_latest.constFind(it.key());
-        const bool finished = latest != m_latest.constEnd() && isFinal(latest->state);
-        if (!finished && !it->request.directory.empty()) {
-            folders.insert(it->request.directory);
-        }
+    for (const auto& [folder, downloads] : m_folderUse) {
+        folders.insert(folders.end(), folder);
     }
     m_watch->setFolders(folders);
 }

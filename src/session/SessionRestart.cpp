@@ -70,7 +70,7 @@ void Session::restart(DownloadId id) {
     s.engine = old.engine;
     m_latest.insert(id, s);
     save(id, s);
-    syncFolders();
+    syncFolder(id);
     spdlog::info("download #{}: restarting from zero", id);
     emit downloadStateChanged(s);
     checkIdle();

@@ -71,7 +71,7 @@ Engine::Engine(const Config& config, EngineListener& listener, DigestFactory dig
         curl_multi_setopt(m_multi, CURLMOPT_MAX_HOST_CONNECTIONS, m_profile.maxHostConnections);
     }
     // A slot freed by another engine of the pool may let a download queued here start.
-    m_gateIndex = m_gate->addEngine([multi = m_multi] { curl_multi_wakeup(multi); });
+    m_gateIndex = m_gate->addEngine([this] { wake(); });
 }
 
 Engine::~Engine() {
@@ -111,7 +111,20 @@ void Engine::post(Command command) {
         }
         m_commands.push_back(std::move(command));
     }
-    curl_multi_wakeup(m_multi); // thread-safe: cuts the poll short so the command runs now
+    wake();
+}
+
+void Engine::wake() {
+    if (m_engineThread.isOwner()) {
+        m_wakeSelf = true; // the loop is running: it only has to skip its next wait
+        return;
+    }
+    // A burst of adds or of other engines' queue changes costs one syscall and one extra turn
+    // of the loop, not one each. Cleared right after the poll returns, before the commands and
+    // the queue are looked at: anything posted after that sends a byte again.
+    if (!m_wakePending.exchange(true, std::memory_order_acq_rel)) {
+        curl_multi_wakeup(m_multi); // thread-safe
+    }
 }
 
 DownloadId Engine::add(DownloadRequest request) {
@@ -192,10 +205,15 @@ void Engine::run() {
             publishProgress(now);
             m_nextPublish = now + m_progressInterval;
         }
-        curl_multi_poll(m_multi, nullptr, 0, static_cast<int>(pollTimeoutMs(now)), nullptr);
+        const int timeout = m_wakeSelf ? 0 : static_cast<int>(pollTimeoutMs(now));
+        m_wakeSelf = false;
+        m_listener.onTurnEnd();
+        curl_multi_poll(m_multi, nullptr, 0, timeout, nullptr);
+        m_wakePending.store(false, std::memory_order_seq_cst);
     }
     interruptAll();
     releaseSlots();
+    m_listener.onTurnEnd();
     spdlog::debug("engine thread stopped");
     m_engineThread.release();
 }
@@ -464,7 +482,7 @@ void Engine::verifyAsync(Job& job, VerifyTask task) {
                 std::lock_guard lock(m_mutex);
                 m_commands.emplace_back(std::move(done)); // even while stopping: no one waits
             }
-            curl_multi_wakeup(m_multi);
+            wake();
         },
         true);
 }
@@ -475,7 +493,7 @@ void Engine::runOnEngine(DownloadId id, std::function<void(Job&)> fn) {
         // Even while stopping: the Job settles its task itself then (Job::interrupt).
         m_commands.emplace_back(OnJob{id, std::move(fn)});
     }
-    curl_multi_wakeup(m_multi);
+    wake();
 }
 
 void Engine::metadataSeen(const ResponseMetadata& metadata) {

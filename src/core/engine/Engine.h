@@ -48,6 +48,10 @@ public:
     // The answer to Engine::requestDetails (engine thread). For a download the engine does not
     // have, only details.id is set.
     virtual void onDetails(const DownloadDetails& /*details*/) {}
+    // The engine thread is about to wait (and when it ends): what it reported since the last
+    // call can be handed on as one batch. Every call above made on an engine thread is
+    // followed by one of these on the same thread.
+    virtual void onTurnEnd() {}
 };
 
 // Body bytes received by the engines, and of those the ones kept in a file (lock-free).
@@ -164,6 +168,10 @@ private:
                                  Verified, Details, OnJob>;
 
     void post(Command command);
+    // Cuts the engine's poll short so it looks at its commands and the queue now. Coalesced:
+    // one wake-up byte until the engine has polled; on the engine thread itself, no syscall
+    // at all (the loop just skips its wait once).
+    void wake();
     void run();
     void drainCommands();
     void apply(Command& command);
@@ -235,6 +243,8 @@ private:
     std::mutex m_mutex; // guards m_commands and m_stopRequested
     std::vector<Command> m_commands;
     bool m_stopRequested = false;
+    std::atomic<bool> m_wakePending{false}; // a wake-up byte is on its way to the poll
+    bool m_wakeSelf = false;                // engine thread only: poll without waiting once
 
     // Engine thread only.
     std::map<DownloadId, std::unique_ptr<Job>> m_jobs; // ordered by id = queue order

@@ -15,6 +15,10 @@ public:
         const std::thread::id id = m_id.load(std::memory_order_relaxed);
         return id == std::thread::id{} || id == std::this_thread::get_id();
     }
+    // True only on the owning thread while it owns it.
+    bool isOwner() const {
+        return m_id.load(std::memory_order_relaxed) == std::this_thread::get_id();
+    }
 
 private:
     std::atomic<std::thread::id> m_id{};

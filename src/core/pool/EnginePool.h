@@ -132,6 +132,7 @@ private:
     void onMetadata(const ResponseMetadata& metadata) override;
     void onTransferReport(const TransferReport& report) override;
     void onDetails(const DownloadDetails& details) override;
+    void onTurnEnd() override { m_listener.onTurnEnd(); }
 
     RouteDecision decide(const DownloadRequest& request, const std::string& hostKey) const;
     std::size_t indexOf(const std::string& engineName) const;
