@@ -1,5 +1,6 @@
 #pragma once
 // Reading what a download left on disk, for resume tests.
+#include "core/io/BootId.h"
 #include "core/io/ControlFile.h"
 #include "core/segment/IntervalSet.h"
 
@@ -11,7 +12,8 @@ namespace maria2::test {
 inline IntervalSet controlRanges(const QString& controlPath) {
     IntervalSet set;
     if (auto data = io::loadControl(controlPath.toStdString(), nullptr)) {
-        for (const auto& r : data->ranges) {
+        // What a later run in this boot trusts: flushed, or written and in the page cache.
+        for (const auto& r : io::trustedRanges(*data, io::currentBootId())) {
             set.add(r);
         }
     }

@@ -31,10 +31,10 @@ using maria2::test::FaultServer;
 
 constexpr qint64 KiB = 1024;
 constexpr qint64 MiB = 1024 * KiB;
-constexpr qint64 kSize = 8 * MiB;
+constexpr qint64 kSize = 12 * MiB;
 constexpr qint64 kRatePerConnection = 256 * KiB; // bytes/s, as nginx's /slow/
 constexpr int kConnections = 4;
-constexpr int kCrashes = 5;
+constexpr int kCrashes = 20;
 constexpr qint64 kBlock = 4 * KiB;
 
 QByteArray readAll(const QString& path) {
@@ -147,8 +147,8 @@ TEST_F(CrashResumeTest, SigkilledAgainAndAgainThenDashCEndsByteIdenticalWithBoun
     const QString control = out("crash.bin.part.maria2");
 
     std::mt19937 rng(20240611); // fixed: the same kill moments on every run of the test
-    std::uniform_int_distribution<qint64> progressStep(256 * KiB, 512 * KiB);
-    std::uniform_int_distribution<int> phaseMs(0, 999);
+    std::uniform_int_distribution<qint64> progressStep(128 * KiB, 256 * KiB);
+    std::uniform_int_distribution<int> phaseMs(0, 249);
 
     std::vector<int> firstConnOfRun = {0};   // run k used the conn numbers after this one
     std::vector<IntervalSet> recordedAtKill; // what the control file said after kill k
@@ -163,8 +163,8 @@ TEST_F(CrashResumeTest, SigkilledAgainAndAgainThenDashCEndsByteIdenticalWithBoun
         ASSERT_TRUE(maria2::test::waitFor(
             [&] { return maria2::test::controlRanges(control).coveredBytes() >= target; }, 30000))
             << "run " << crash << " made no progress to " << target;
-        // The control file changes only when it is saved (once a second), so the kill would
-        // always land just after a save: a random phase within the save interval makes it land
+        // The control file changes only when it is saved (every ~200 ms), so the kill would
+        // always land just after a save: a random phase over the save interval makes it land
         // anywhere. This is the moment chosen, not a wait for anything.
         std::this_thread::sleep_for(std::chrono::milliseconds(phaseMs(rng)));
         ASSERT_EQ(p.state(), QProcess::Running) << "finished before crash " << crash;
@@ -222,7 +222,9 @@ TEST_F(CrashResumeTest, SigkilledAgainAndAgainThenDashCEndsByteIdenticalWithBoun
         std::cout << "crash " << k << ": " << before.coveredBytes() << " bytes recorded, "
                   << written.coveredBytes() - before.coveredBytes() << " written but not recorded, "
                   << waste << " re-downloaded\n";
-        EXPECT_LT(waste, 2 * kConnections * kRatePerConnection + MiB) << "run " << k;
+        // Saves every ~200 ms: a kill costs ~0.25 s of data (docs/benchmarks.md has the
+        // figures). Bounded here at a whole second's worth, for a loaded CI machine.
+        EXPECT_LT(waste, kConnections * kRatePerConnection) << "run " << k;
         totalWaste += waste;
         worstWaste = std::max(worstWaste, waste);
     }

@@ -142,7 +142,7 @@ TEST(ControlFileCodec, IsReadableJsonEndingInNewline) {
 }
 
 TEST(ControlFileCodec, UnknownVersionRejectedNamingIt) {
-    for (int version : {3, 0, -1, 99}) {
+    for (int version : {4, 0, -1, 99}) {
         const std::string text =
             "{\"version\": " + std::to_string(version) + ", \"url\": \"http://h/x\"}";
         std::string error;
@@ -284,11 +284,11 @@ TEST_F(ControlFileOnDisk, LoadFutureVersionRejected) {
     const fs::path path = m_dir / "future.maria2";
     {
         std::ofstream out(path, std::ios::binary);
-        out << "{\"version\": 3, \"url\": \"http://h/x\"}\n";
+        out << "{\"version\": 4, \"url\": \"http://h/x\"}\n";
     }
     std::string error;
     EXPECT_FALSE(loadControl(path, &error).has_value());
-    EXPECT_NE(error.find("version 3"), std::string::npos) << error;
+    EXPECT_NE(error.find("version 4"), std::string::npos) << error;
 }
 
 TEST_F(ControlFileOnDisk, SaveIntoMissingDirectoryFailsNamingPath) {
@@ -301,3 +301,49 @@ TEST_F(ControlFileOnDisk, SaveIntoMissingDirectoryFailsNamingPath) {
 }
 
 } // namespace
+
+TEST(ControlFileCodec, WrittenRangesAndBootRoundTrip) {
+    ControlData d;
+    d.url = "http://h/x";
+    d.totalBytes = 100;
+    d.ranges = {{0, 10}};
+    d.written = {{0, 30}, {50, 60}};
+    d.bootId = "boot-a";
+    std::string error;
+    const auto back = decodeControl(encodeControl(d), &error);
+    ASSERT_TRUE(back.has_value()) << error;
+    EXPECT_EQ(back->ranges, d.ranges);
+    EXPECT_EQ(back->written, d.written);
+    EXPECT_EQ(back->bootId, "boot-a");
+}
+
+TEST(ControlFileCodec, WrittenRangesOutsideTheFileRejectTheFile) {
+    const std::string text = R"({"version": 3, "url": "http://h/x", "totalBytes": 100,
+        "ranges": [[0, 10]], "written": [[0, 10], [90, 120]], "boot": "b"})";
+    std::string error;
+    EXPECT_FALSE(decodeControl(text, &error).has_value());
+    EXPECT_NE(error.find("written"), std::string::npos) << error;
+}
+
+TEST(ControlFileCodec, AVersion2FileHasNoWrittenRanges) {
+    const std::string text =
+        R"({"version": 2, "url": "http://h/x", "totalBytes": 100, "ranges": [[0, 10]]})";
+    const auto d = decodeControl(text);
+    ASSERT_TRUE(d.has_value());
+    EXPECT_TRUE(d->written.empty());
+    EXPECT_EQ(maria2::io::trustedRanges(*d, "any"), d->ranges);
+}
+
+TEST(ControlFileTrust, WrittenRangesCountOnlyInTheBootThatWroteThem) {
+    ControlData d;
+    d.ranges = {{0, 10}};
+    d.written = {{0, 30}, {50, 60}};
+    d.bootId = "boot-a";
+    using maria2::io::trustedRanges;
+    const std::vector<maria2::ByteRange> all{{0, 30}, {50, 60}};
+    EXPECT_EQ(trustedRanges(d, "boot-a"), all);
+    EXPECT_EQ(trustedRanges(d, "boot-b"), d.ranges); // restarted: only the flushed ones
+    EXPECT_EQ(trustedRanges(d, ""), d.ranges);       // unknown now
+    d.bootId.clear();
+    EXPECT_EQ(trustedRanges(d, ""), d.ranges); // unknown then, even if "equal"
+}

@@ -3,6 +3,8 @@
 // end (flush, close, rename, control file gone), on a private temporary directory.
 #include "core/storage/PartStorage.h"
 
+#include "core/io/BootId.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -244,3 +246,69 @@ TEST_F(PartStorageTest, FinishThatCannotRenameSaysSo) {
 }
 
 } // namespace
+
+TEST_F(PartStorageTest, BetweenFlushesTheWrittenRangesAreRecordedWithTheBoot) {
+    if (maria2::io::currentBootId().empty()) {
+        GTEST_SKIP() << "this platform does not tell its boot";
+    }
+    // Flushing saves an hour apart: only the written-ranges saves run.
+    PartStorage store(m_io, "[#8]", std::chrono::hours(1), "u", std::chrono::milliseconds(0));
+    store.setPath(m_dir / "w.part");
+    IoError error;
+    ASSERT_TRUE(store.open(true, &error)) << error.message;
+    ASSERT_TRUE(store.file().writeAt(0, "0123456789", 10, &error));
+    IntervalSet first;
+    first.add({0, 4});
+    store.save(true, first, &describe); // the flushing save at the start
+    IntervalSet written;
+    written.add({0, 4});
+    written.add({6, 10});
+    store.save(false, written, &describe);
+    m_io.wait(m_io.post([] {})); // the worker runs tasks in order: the save has run
+    store.settle();
+    std::string why;
+    auto control = maria2::io::loadControl(store.controlPath(), &why);
+    ASSERT_TRUE(control.has_value()) << why;
+    EXPECT_EQ(control->ranges, first.ranges()); // flushed: still only the first save's
+    EXPECT_EQ(control->written, written.ranges());
+    EXPECT_EQ(control->bootId, maria2::io::currentBootId());
+    EXPECT_EQ(store.durable(), first); // not flushed, not durable
+    store.close();
+
+    // A later run in this boot (the process was killed): the written ranges are the file's;
+    // durable stays the flushed ones until its own first flushing save.
+    PartStorage again(m_io, "[#8]", std::chrono::hours(1), "u");
+    again.setPath(m_dir / "w.part");
+    const auto adopted = again.adopt(&error);
+    ASSERT_TRUE(adopted.has_value()) << error.message;
+    ASSERT_TRUE(adopted->control.has_value()) << adopted->why;
+    EXPECT_EQ(adopted->control->ranges, written.ranges());
+    again.setDurable(written);
+    EXPECT_EQ(again.durable(), first);
+    again.save(true, written, &describe);
+    EXPECT_EQ(again.durable(), written);
+    again.close();
+}
+
+TEST_F(PartStorageTest, AfterARestartOnlyTheFlushedRangesAreAdopted) {
+    PartStorage store(m_io, "[#9]", std::chrono::hours(1), "u");
+    store.setPath(m_dir / "r.part");
+    IoError error;
+    ASSERT_TRUE(store.open(true, &error)) << error.message;
+    ASSERT_TRUE(store.file().writeAt(0, "0123456789", 10, &error));
+    store.close();
+    ControlData d = describe();
+    d.ranges = {{0, 4}};
+    d.written = {{0, 10}};
+    d.bootId = "a-boot-that-is-over";
+    std::string why;
+    ASSERT_TRUE(maria2::io::saveControl(store.controlPath(), d, &why)) << why;
+    PartStorage again(m_io, "[#9]", std::chrono::hours(1), "u");
+    again.setPath(m_dir / "r.part");
+    const auto adopted = again.adopt(&error);
+    ASSERT_TRUE(adopted.has_value()) << error.message;
+    ASSERT_TRUE(adopted->control.has_value()) << adopted->why;
+    const std::vector<maria2::ByteRange> flushed{{0, 4}};
+    EXPECT_EQ(adopted->control->ranges, flushed);
+    again.close();
+}

@@ -1,6 +1,7 @@
 #include "core/io/ControlFile.h"
 
 #include "core/io/PartFile.h"
+#include "core/segment/IntervalSet.h"
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,14 @@ std::string encodeControl(const ControlData& data) {
         ranges.push_back({r.begin, r.end});
     }
     j["ranges"] = std::move(ranges);
+    if (!data.written.empty()) {
+        auto written = nlohmann::ordered_json::array();
+        for (const auto& r : data.written) {
+            written.push_back({r.begin, r.end});
+        }
+        j["written"] = std::move(written);
+        j["boot"] = data.bootId;
+    }
     return j.dump(2) + "\n";
 }
 
@@ -56,7 +65,7 @@ std::optional<ControlData> decodeControl(const std::string& text, std::string* e
         return fail("not a MAria2 control file (no \"version\")");
     }
     const std::int64_t v = version->is_number_integer() ? version->get<std::int64_t>() : -1;
-    if (v != 1 && v != ControlData::kVersion) {
+    if (v < 1 || v > ControlData::kVersion) {
         return fail("unsupported control file version " + version->dump());
     }
     try {
@@ -71,19 +80,33 @@ std::optional<ControlData> decodeControl(const std::string& text, std::string* e
         }
         d.contentType = j.value("contentType", std::string());
         d.acceptsRanges = j.value("acceptsRanges", false);
-        std::int64_t previousEnd = 0;
-        for (const auto& r : j.at("ranges")) {
-            if (!r.is_array() || r.size() != 2) {
-                return fail("bad control file: a range is not [begin, end]");
+        // Sorted, disjoint and inside the file, or the file is not trusted at all.
+        const auto readRanges = [&](const nlohmann::json& list, std::vector<ByteRange>& out) {
+            std::int64_t previousEnd = 0;
+            for (const auto& r : list) {
+                if (!r.is_array() || r.size() != 2) {
+                    return false;
+                }
+                const ByteRange range{r[0].get<std::int64_t>(), r[1].get<std::int64_t>()};
+                if (range.begin < previousEnd || range.end <= range.begin ||
+                    (d.totalBytes >= 0 && range.end > d.totalBytes)) {
+                    return false;
+                }
+                previousEnd = range.end;
+                out.push_back(range);
             }
-            const ByteRange range{r[0].get<std::int64_t>(), r[1].get<std::int64_t>()};
-            // Sorted, disjoint and inside the file, or the file is not trusted at all.
-            if (range.begin < previousEnd || range.end <= range.begin ||
-                (d.totalBytes >= 0 && range.end > d.totalBytes)) {
-                return fail("bad control file: ranges out of order or outside the file");
+            return true;
+        };
+        if (!readRanges(j.at("ranges"), d.ranges)) {
+            return fail("bad control file: ranges out of order, outside the file or not "
+                        "[begin, end]");
+        }
+        if (const auto written = j.find("written"); v >= 3 && written != j.end()) {
+            if (!written->is_array() || !readRanges(*written, d.written)) {
+                return fail("bad control file: written ranges out of order, outside the file "
+                            "or not [begin, end]");
             }
-            previousEnd = range.end;
-            d.ranges.push_back(range);
+            d.bootId = j.value("boot", std::string());
         }
         return d;
     } catch (const nlohmann::json::exception& e) {
@@ -91,9 +114,24 @@ std::optional<ControlData> decodeControl(const std::string& text, std::string* e
     }
 }
 
-bool saveControl(const std::filesystem::path& path, const ControlData& data, std::string* error) {
+std::vector<ByteRange> trustedRanges(const ControlData& data, const std::string& bootNow) {
+    if (data.written.empty() || data.bootId.empty() || data.bootId != bootNow) {
+        return data.ranges;
+    }
+    IntervalSet all;
+    for (const auto& r : data.ranges) {
+        all.add(r);
+    }
+    for (const auto& r : data.written) {
+        all.add(r);
+    }
+    return all.ranges();
+}
+
+bool saveControl(const std::filesystem::path& path, const ControlData& data, std::string* error,
+                 bool durable) {
     IoError io;
-    if (!writeFileAtomically(path, encodeControl(data), &io)) {
+    if (!writeFileAtomically(path, encodeControl(data), &io, durable)) {
         if (error != nullptr) {
             *error = io.message;
         }

@@ -15,8 +15,11 @@ namespace maria2::io {
 // Version 2 adds the finished ranges (multi-connection downloads write anywhere). A version 1
 // file (single stream) is still read: its bytes are the part file's first partSize bytes, so
 // `contiguous` is set and `ranges` is empty.
+// Version 3 adds what was written but maybe not flushed yet, with the boot it was written in
+// (docs/segment-planner.md, "What a crash costs"): saved every ~200 ms without a flush, so a
+// killed process loses well under a second; trusted only while that boot still runs.
 struct ControlData {
-    static constexpr int kVersion = 2;
+    static constexpr int kVersion = 3;
     std::string url;
     std::int64_t totalBytes = -1;
     std::string etag;
@@ -25,7 +28,15 @@ struct ControlData {
     bool acceptsRanges = false;
     std::vector<ByteRange> ranges; // finished and flushed to disk, sorted, disjoint
     bool contiguous = false;       // read from a version 1 file
+    // Written by the download (pwrite returned) by the time of the save, a superset of
+    // `ranges`; in the page cache, so good while bootId is the running boot. Empty = ranges.
+    std::vector<ByteRange> written;
+    std::string bootId; // io::currentBootId() at the save; empty = unknown
 };
+
+// The ranges a run may take as the part file's data: `written` as well when the machine has
+// not restarted since the save (bootNow == data.bootId, both known), else only `ranges`.
+std::vector<ByteRange> trustedRanges(const ControlData& data, const std::string& bootNow);
 
 std::filesystem::path controlPathFor(const std::filesystem::path& partPath);
 std::filesystem::path partPathFor(const std::filesystem::path& finalPath);
@@ -34,7 +45,9 @@ std::string encodeControl(const ControlData& data);
 // nullopt (and *error set) for malformed JSON or an unknown version.
 std::optional<ControlData> decodeControl(const std::string& text, std::string* error = nullptr);
 
-bool saveControl(const std::filesystem::path& path, const ControlData& data, std::string* error);
+// durable = false: replaced atomically but not flushed (see writeFileAtomically).
+bool saveControl(const std::filesystem::path& path, const ControlData& data, std::string* error,
+                 bool durable = true);
 std::optional<ControlData> loadControl(const std::filesystem::path& path, std::string* error);
 
 } // namespace maria2::io

@@ -58,9 +58,12 @@ private:
     std::filesystem::path m_path;
 };
 
-// Writes `content` to `path` atomically: a temp file beside it, flushed to disk, then renamed
-// over the target, so a crash leaves either the old or the new file, never a torn one.
+// Writes `content` to `path` atomically: a temp file beside it, then renamed over the target,
+// so a crash leaves either the old or the new file, never a torn one. durable: the temp file
+// is flushed before the rename and the rename after it (power loss keeps one of the two);
+// without, a killed process still does, but after a power loss the file may be either, or
+// empty (for what only has to survive the process).
 bool writeFileAtomically(const std::filesystem::path& path, const std::string& content,
-                         IoError* error);
+                         IoError* error, bool durable = true);
 
 } // namespace maria2::io

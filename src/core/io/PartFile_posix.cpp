@@ -170,12 +170,12 @@ void PartFile::close() {
 }
 
 bool writeFileAtomically(const std::filesystem::path& path, const std::string& content,
-                         IoError* error) {
+                         IoError* error, bool durable) {
     std::filesystem::path tmp = path;
     tmp += ".tmp";
     PartFile file;
     if (!file.open(tmp, true, error) || !file.writeAt(0, content.data(), content.size(), error) ||
-        !file.sync(error)) {
+        (durable && !file.sync(error))) {
         file.close();
         ::unlink(tmp.c_str());
         return false;
@@ -185,6 +185,9 @@ bool writeFileAtomically(const std::filesystem::path& path, const std::string& c
         fail(error, path, "cannot replace");
         ::unlink(tmp.c_str());
         return false;
+    }
+    if (!durable) {
+        return true;
     }
     // Make the rename itself durable.
     const int dirFd =

@@ -114,19 +114,19 @@ void PartFile::close() {
 }
 
 bool writeFileAtomically(const std::filesystem::path& path, const std::string& content,
-                         IoError* error) {
+                         IoError* error, bool durable) {
     std::filesystem::path tmp = path;
     tmp += L".tmp";
     PartFile file;
     if (!file.open(tmp, true, error) || !file.writeAt(0, content.data(), content.size(), error) ||
-        !file.sync(error)) {
+        (durable && !file.sync(error))) {
         file.close();
         DeleteFileW(tmp.c_str());
         return false;
     }
     file.close();
     if (!MoveFileExW(tmp.c_str(), path.c_str(),
-                     MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+                     MOVEFILE_REPLACE_EXISTING | (durable ? MOVEFILE_WRITE_THROUGH : 0))) {
         fail(error, path, "cannot replace");
         DeleteFileW(tmp.c_str());
         return false;

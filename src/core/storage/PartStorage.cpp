@@ -1,6 +1,10 @@
 #include "core/storage/PartStorage.h"
 
+#include "core/io/BootId.h"
+
 #include <spdlog/spdlog.h>
+
+#include <limits>
 
 #include <system_error>
 
@@ -8,10 +12,12 @@ namespace maria2 {
 namespace fs = std::filesystem;
 
 PartStorage::PartStorage(io::IoWorker& io, std::string logTag,
-                         std::chrono::milliseconds saveInterval, std::string url)
+                         std::chrono::milliseconds saveInterval, std::string url,
+                         std::chrono::milliseconds writtenSaveInterval)
     : m_io(io)
     , m_tag(std::move(logTag))
     , m_saveInterval(saveInterval)
+    , m_writtenSaveInterval(writtenSaveInterval)
     , m_sourceUrl(std::move(url)) {
 }
 
@@ -32,10 +38,36 @@ std::optional<PartStorage::Adopted> PartStorage::adopt(io::IoError* error) {
     Adopted a;
     a.partSize = m_file.size();
     a.control = io::loadControl(controlPath(), &a.why);
+    m_flushedCap.reset();
     if (a.control) {
         m_sourceUrl = a.control->url;
+        // A run killed in this boot: what it had written is in the page cache, hence in the
+        // file. After a restart only what it had flushed is.
+        auto trusted = io::trustedRanges(*a.control, io::currentBootId());
+        if (trusted != a.control->ranges) {
+            IntervalSet flushed;
+            for (const auto& r : a.control->ranges) {
+                flushed.add(r);
+            }
+            m_flushedCap = std::move(flushed);
+            a.control->ranges = std::move(trusted);
+        }
     }
     return a;
+}
+
+void PartStorage::setDurable(IntervalSet ranges) {
+    if (m_flushedCap) {
+        // Keep only what is also in the cap: subtract every gap of the cap.
+        std::int64_t from = 0;
+        for (const auto& r : m_flushedCap->ranges()) {
+            ranges.subtract({from, r.begin});
+            from = r.end;
+        }
+        ranges.subtract({from, std::numeric_limits<std::int64_t>::max()});
+    }
+    m_durable = std::move(ranges);
+    m_recordedWritten = m_durable;
 }
 
 void PartStorage::save(bool force, const IntervalSet& written,
@@ -50,15 +82,19 @@ void PartStorage::save(bool force, const IntervalSet& written,
     }
     const auto now = Clock::now();
     if (!force && now < m_nextSave) {
+        saveWritten(now, written, describe);
         return;
     }
     m_nextSave = now + m_saveInterval;
+    m_nextWrittenSave = now + m_writtenSaveInterval;
     // Snapshot first, then flush: the control file may only claim bytes the disk has.
     if (written == m_durable && !m_dirty) {
         return;
     }
     io::ControlData data = describe();
     data.ranges = written.ranges();
+    data.bootId = io::currentBootId();
+    m_recordedWritten = written;
     auto result = std::make_shared<SaveResult>();
     result->ranges = written;
     result->url = data.url;
@@ -84,6 +120,30 @@ void PartStorage::save(bool force, const IntervalSet& written,
     m_pending = m_io.post(std::move(work));
 }
 
+void PartStorage::saveWritten(Clock::time_point now, const IntervalSet& written,
+                              const std::function<io::ControlData()>& describe) {
+    if (now < m_nextWrittenSave || written == m_recordedWritten || io::currentBootId().empty()) {
+        return;
+    }
+    m_nextWrittenSave = now + m_writtenSaveInterval;
+    io::ControlData data = describe();
+    data.ranges = m_durable.ranges();
+    data.written = written.ranges();
+    data.bootId = io::currentBootId();
+    auto result = std::make_shared<SaveResult>();
+    result->flushed = false;
+    result->ranges = written;
+    m_recordedWritten = written;
+    // No flush: a few hundred bytes renamed into place, ~50 us. A killed process keeps its
+    // page cache, so the next run in this boot finds these ranges in the file.
+    auto work = [control = controlPath(), data = std::move(data), result] {
+        result->ran = true;
+        result->ok = io::saveControl(control, data, &result->error, false);
+    };
+    m_pendingSave = std::move(result);
+    m_pending = m_io.post(std::move(work));
+}
+
 void PartStorage::poll() {
     if (m_pendingSave && m_io.finished(m_pending)) {
         apply(*m_pendingSave);
@@ -97,7 +157,11 @@ void PartStorage::settle() {
         return;
     }
     if (m_io.cancel(m_pending)) {
-        m_dirty = m_dirty || m_pendingSave != nullptr; // its ranges were never recorded
+        if (m_pendingSave && m_pendingSave->flushed) {
+            m_dirty = true; // its ranges were never recorded
+        } else if (m_pendingSave) {
+            m_recordedWritten = m_durable;
+        }
     } else {
         m_io.wait(m_pending);
         if (m_pendingSave) {
@@ -109,11 +173,22 @@ void PartStorage::settle() {
 }
 
 void PartStorage::apply(const SaveResult& result) {
+    if (!result.flushed) {
+        if (!result.ok) {
+            m_recordedWritten = m_durable; // the next one records them again
+            if (result.ran) {
+                spdlog::warn("{} cannot save resume data: {}", m_tag, result.error);
+            }
+        }
+        return;
+    }
     if (result.ok) {
         m_durable = result.ranges;
         m_sourceUrl = result.url;
+        m_flushedCap.reset(); // everything recorded is flushed now
         return;
     }
+    m_recordedWritten = m_durable;
     m_dirty = true;
     if (result.ran) {
         spdlog::warn("{} cannot save resume data: {}", m_tag, result.error);
@@ -123,6 +198,8 @@ void PartStorage::apply(const SaveResult& result) {
 bool PartStorage::forget(io::IoError* error) {
     settle(); // it would write a control file for the bytes being dropped
     m_durable.clear();
+    m_recordedWritten.clear();
+    m_flushedCap.reset();
     m_allocated = false;
     m_dirty = true;
     return !m_file.isOpen() || m_file.truncate(0, error);

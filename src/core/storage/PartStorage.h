@@ -21,10 +21,15 @@ namespace maria2 {
 class PartStorage {
 public:
     using Clock = std::chrono::steady_clock;
+    // How often the control file records what was written without flushing it first: a
+    // killed process re-downloads at most this (plus one engine tick) of its data.
+    static constexpr std::chrono::milliseconds kWrittenSaveInterval{200};
 
     // logTag: "[#7]", for the log lines. io: the engine's worker (outlives this).
+    // writtenSaveInterval: see save(); tests set 0.
     PartStorage(io::IoWorker& io, std::string logTag, std::chrono::milliseconds saveInterval,
-                std::string url);
+                std::string url,
+                std::chrono::milliseconds writtenSaveInterval = kWrittenSaveInterval);
     ~PartStorage(); // settle()
     PartStorage(const PartStorage&) = delete;
     PartStorage& operator=(const PartStorage&) = delete;
@@ -52,9 +57,11 @@ public:
     };
     std::optional<Adopted> adopt(io::IoError* error);
 
-    // The ranges flushed and recorded in the control file.
+    // The ranges flushed and recorded in the control file. After an adoption that trusted
+    // ranges written but not flushed by the killed run (same boot), only the flushed ones
+    // count as durable, whatever is passed, until the next flushing save.
     const IntervalSet& durable() const { return m_durable; }
-    void setDurable(IntervalSet ranges) { m_durable = std::move(ranges); }
+    void setDurable(IntervalSet ranges);
     // The control file on disk describes the file as it is (just adopted).
     void markClean() { m_dirty = false; }
     // What the control file says about the file (size, validators) is out of date.
@@ -63,11 +70,19 @@ public:
     bool allocated() const { return m_allocated; }
     void setAllocated(bool allocated) { m_allocated = allocated; }
     // No periodic save before `until` (a small file written in order needs none at all).
-    void deferSave(Clock::time_point until) { m_nextSave = std::max(m_nextSave, until); }
+    void deferSave(Clock::time_point until) {
+        m_nextSave = std::max(m_nextSave, until);
+        m_nextWrittenSave = std::max(m_nextWrittenSave, until);
+    }
 
-    // Saves resume data when due: `written` flushed, then recorded with `describe()`'s
-    // metadata. Periodic saves run on the worker (fdatasync of a big file takes 100-200 ms);
-    // force = now, on this thread, after any save in flight.
+    // Saves resume data when due, on the worker, with `describe()`'s metadata. Two kinds:
+    //  - every saveInterval, the flushing save: `written` flushed (fdatasync of a big file
+    //    takes 100-200 ms), then recorded as durable. What survives a power loss.
+    //  - in between, every kWrittenSaveInterval, `written` recorded as written in this boot,
+    //    without a flush (a small file replaced atomically). What survives a killed process:
+    //    its pwrites are in the page cache. Skipped where the boot is unknown.
+    // Either records only what `written` held when it was called (bytes whose pwrite had
+    // returned). force = a flushing save now, on this thread, after any save in flight.
     void save(bool force, const IntervalSet& written,
               const std::function<io::ControlData()>& describe);
     // Ends the save in flight: one that has not started is taken back (and its ranges stay
@@ -103,16 +118,20 @@ private:
     struct SaveResult {
         bool ran = false; // false: taken back, or posted after the worker stopped
         bool ok = false;
+        bool flushed = true; // a flushing save (else one of the written ranges only)
         IntervalSet ranges;
         std::string url;
         std::string error;
     };
     void poll();
     void apply(const SaveResult& result);
+    void saveWritten(Clock::time_point now, const IntervalSet& written,
+                     const std::function<io::ControlData()>& describe);
 
     io::IoWorker& m_io;
     std::string m_tag;
     std::chrono::milliseconds m_saveInterval;
+    std::chrono::milliseconds m_writtenSaveInterval;
     std::filesystem::path m_partPath;
     io::PartFile m_file;
     std::string m_sourceUrl;
@@ -120,6 +139,10 @@ private:
     bool m_dirty = true;
     bool m_allocated = false;
     Clock::time_point m_nextSave{};
+    Clock::time_point m_nextWrittenSave{};
+    IntervalSet m_recordedWritten; // what the last save recorded as written
+    // Set by an adoption that trusted unflushed ranges: the flushed ones (setDurable's cap).
+    std::optional<IntervalSet> m_flushedCap;
     // The task in flight on the worker (a save or the finish) and where it leaves its result.
     io::IoWorker::Ticket m_pending;
     std::shared_ptr<SaveResult> m_pendingSave;
