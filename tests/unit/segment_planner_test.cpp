@@ -266,6 +266,51 @@ TEST(SegmentPlanner, FinishedConnectionsTakeOverHalfOfTheLargestRemaining) {
     EXPECT_GT(bytesBy[3], 4 * bytesBy[0]) << "the fast connection does most of the work";
 }
 
+TEST(SegmentPlanner, StealSplitsTheSegmentThatFinishesLastNotTheLongest) {
+    constexpr std::int64_t total = 16 * MiB, minSplit = 256 * KiB;
+    SegmentPlanner p(total, minSplit);
+    const auto a = p.assign(8 * MiB); // [0, 8 MiB): fast, many bytes left
+    const auto b = p.assign(8 * MiB); // [8, 16 MiB): crawling, fewer bytes left
+    ASSERT_TRUE(a && b);
+    p.advance(a->id, 1 * MiB);
+    p.advance(b->id, 4 * MiB);
+    p.setSpeed(a->id, 8.0 * MiB); // 7 MiB left: under a second
+    p.setSpeed(b->id, 1.0 * MiB); // 4 MiB left: four seconds
+    const auto thief = p.assign(0);
+    ASSERT_TRUE(thief.has_value());
+    EXPECT_EQ(thief->end, total) << "the slow segment's upper half, not the fast one's";
+    EXPECT_EQ(thief->begin, 14 * MiB);
+    EXPECT_EQ(p.find(b->id)->end, 14 * MiB);
+    EXPECT_EQ(p.find(a->id)->end, 8 * MiB);
+    EXPECT_EQ(p.invariantViolation(), "");
+}
+
+TEST(SegmentPlanner, StealCountsUnknownSpeedsAtTheMeanAndWithoutAnyByBytes) {
+    constexpr std::int64_t total = 16 * MiB, minSplit = 256 * KiB;
+    {
+        SegmentPlanner p(total, minSplit);
+        const auto a = p.assign(8 * MiB);
+        const auto b = p.assign(8 * MiB);
+        ASSERT_TRUE(a && b);
+        p.advance(b->id, 2 * MiB); // a has more left: with no speeds, bytes decide
+        const auto thief = p.assign(0);
+        ASSERT_TRUE(thief.has_value());
+        EXPECT_EQ(thief->end, 8 * MiB);
+    }
+    {
+        SegmentPlanner p(total, minSplit);
+        const auto a = p.assign(8 * MiB);
+        const auto b = p.assign(4 * MiB);
+        const auto c = p.assign(4 * MiB);
+        ASSERT_TRUE(a && b && c);
+        p.setSpeed(b->id, 4.0 * MiB);
+        p.setSpeed(c->id, 0.5 * MiB); // mean 2.25 MiB/s for a: 8 MiB in 3.6 s; c: 8 s
+        const auto thief = p.assign(0);
+        ASSERT_TRUE(thief.has_value());
+        EXPECT_EQ(thief->end, total) << "c, the slowest to finish";
+    }
+}
+
 TEST(SegmentPlanner, ReleaseReturnsTheUnwrittenRestAsAGap) {
     SegmentPlanner p(4 * MiB, 256 * KiB);
     for (int i = 0; i < 4; ++i) {

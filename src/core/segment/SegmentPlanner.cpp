@@ -81,8 +81,32 @@ std::optional<Segment> SegmentPlanner::assign(std::int64_t targetSize) {
     return create({best.begin, best.begin + length}, false, 0);
 }
 
+void SegmentPlanner::setSpeed(int id, double bytesPerSecond) {
+    if (Entry* e = entry(id)) {
+        e->speed = bytesPerSecond > 0 ? bytesPerSecond : 0;
+    }
+}
+
 std::optional<Segment> SegmentPlanner::steal() {
+    // The segment that makes the download wait longest is the one to split: on a mirror whose
+    // ranges are not all served alike, a crawling segment with few bytes left outlasts a fast
+    // one with many. Unknown speeds count as the mean of the known ones.
+    double known = 0;
+    int counted = 0;
+    for (const Entry& e : m_entries) {
+        if (e.speed > 0) {
+            known += e.speed;
+            ++counted;
+        }
+    }
+    const double meanSpeed = counted > 0 ? known / counted : 0;
+    const auto finishesIn = [&](const Entry& e) {
+        const double speed = e.speed > 0 ? e.speed : meanSpeed;
+        const auto left = static_cast<double>(e.seg.remaining());
+        return speed > 0 ? left / speed : left; // no speed known at all: bytes decide
+    };
     Entry* victim = nullptr;
+    double victimTime = 0;
     for (Entry& e : m_entries) {
         const Segment& s = e.seg;
         // Racers share their range, and a segment still re-writing bytes a former racer wrote
@@ -91,8 +115,11 @@ std::optional<Segment> SegmentPlanner::steal() {
             m_written.coveredBytesIn(unwrittenPart(s)) > 0) {
             continue;
         }
-        if (victim == nullptr || s.remaining() > victim->seg.remaining()) {
+        const double time = finishesIn(e);
+        if (victim == nullptr || time > victimTime ||
+            (time == victimTime && s.remaining() > victim->seg.remaining())) {
             victim = &e;
+            victimTime = time;
         }
     }
     if (victim == nullptr) {

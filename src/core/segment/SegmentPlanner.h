@@ -44,8 +44,10 @@ public:
     // Work for a new connection: the largest free gap (lowest offset on ties) from its start,
     // cut to max(targetSize, minSplitSize) bytes, or the whole gap when less would be left
     // than minSplitSize (targetSize <= 0: the whole gap). With no free gap, steals the upper
-    // half of the active segment with the most remaining bytes if that is >= 2*minSplitSize.
-    // Segments in an endgame race are never split. nullopt when nothing is worth assigning.
+    // half of the active segment expected to finish last (remaining bytes / its measured
+    // speed; a segment of unknown speed counts at the mean of the known ones, and with none
+    // known the most remaining bytes wins) if it has >= 2*minSplitSize left. Segments in an
+    // endgame race are never split. nullopt when nothing is worth assigning.
     std::optional<Segment> assign(std::int64_t targetSize);
     // Endgame racer for [victim.cursor, victim.end) of an active, unfinished, non-duplicate
     // segment without a racer. nullopt otherwise.
@@ -55,6 +57,8 @@ public:
     std::int64_t writable(int id, std::int64_t n) const;
     // Records n bytes (n <= writable(id, n)) written at the segment's cursor.
     void advance(int id, std::int64_t n);
+    // The connection's measured speed (bytes/s; <= 0 = unknown), for choosing what to steal.
+    void setSpeed(int id, double bytesPerSecond);
     // Cursor reached end, or all of [cursor,end) is already written (by a racer).
     // False for unknown ids.
     bool isDone(int id) const;
@@ -84,6 +88,7 @@ private:
         Segment seg;
         int partner = 0;    // the other side of this segment's endgame race; 0 = none
         bool raced = false; // ever in a race: its [cursor,end) may overlap written bytes
+        double speed = 0;   // bytes/s as measured by its connection; 0 = unknown
     };
 
     Entry* entry(int id);
