@@ -28,6 +28,10 @@
 //   /degrade-once/NAME?rate=R&after=B&slow=S  every GET paced at R (default 262144) like /slow/;
 //                            the first GET drops to S B/s (default 16384) after B body bytes
 //                            (default 1048576): a reconnect gets R again
+//   /slow-region/NAME?start=A&end=B&rate=R&fast=F  bytes in [A, B) paced at R B/s per
+//                            response, the others at F (0: unpaced)
+//   /capped/NAME?rate=R&total=T&max=M  R B/s per response, T B/s for all /capped/ responses
+//                            together (0: none), 503 + Retry-After: 1 beyond M at once
 //   /_reset                  clears the counters (resetCounters())
 // "Once" counters are per (fault, NAME), count only GETs that got a 200/206 body, and HEAD
 // requests never trigger reset/short/stall faults.

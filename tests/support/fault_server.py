@@ -46,6 +46,13 @@ GET /_reset; HEAD requests are always served normally except where said otherwis
                             others at F bytes/s (default 0: as fast as possible); ranges honoured,
                             so a response that crosses A or B changes pace there (a busy mirror
                             whose uncached part of a file crawls while the rest flies)
+  /capped/NAME?rate=R&total=T&max=M
+                            every response paced at R bytes/s (default 262144; 0: unpaced),
+                            and all /capped/ responses at once together at T bytes/s (default
+                            0: no total cap), ranges honoured; a GET arriving while M others
+                            are sending (default 0: no limit) gets 503 + Retry-After: 1 (a
+                            server or link that caps each connection, the total, or how many
+                            connections it serves)
   /_reset                   clears every counter, 200 "ok"
 
 One JSON line per request is appended to --log after the response is finished (after the reset,
@@ -91,6 +98,7 @@ FAULTS = frozenset(
         "slow",
         "degrade-once",
         "slow-region",
+        "capped",
     }
 )
 XOR_TABLE = bytes(b ^ 0x5A for b in range(256))
@@ -198,12 +206,29 @@ def parse_range(header, size):
     return (start, min(end, size - 1))
 
 
+class TotalPacer:
+    """Paces bytes sent by many responses at once to one shared rate (a capped link)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.free_at = 0.0
+
+    def due(self, n, rate):
+        """Reserves n bytes at rate; returns when they have been paid for (monotonic)."""
+        with self.lock:
+            now = time.monotonic()
+            self.free_at = max(now, self.free_at) + n / rate
+            return self.free_at
+
+
 class State:
     def __init__(self, root, log_path):
         self.root = os.path.realpath(root)
         self.lock = threading.Lock()
         self.counters = {}
         self.connections = 0
+        self.total_pacer = TotalPacer()
+        self.sending = 0  # /capped/ responses sending now
         self.log_lock = threading.Lock()
         self.log = open(log_path, "a", encoding="utf-8") if log_path else None
 
@@ -221,6 +246,18 @@ class State:
     def reset(self):
         with self.lock:
             self.counters.clear()
+
+    def start_sending(self, limit):
+        """Counts one more /capped/ response unless `limit` (> 0) are sending already."""
+        with self.lock:
+            if limit > 0 and self.sending >= limit:
+                return False
+            self.sending += 1
+            return True
+
+    def stop_sending(self):
+        with self.lock:
+            self.sending -= 1
 
     def next_connection(self):
         with self.lock:
@@ -304,6 +341,7 @@ class Handler(BaseHTTPRequestHandler):
             "outcome": "complete",
         }
         self.on_finish = None
+        self.on_finish_capped = None
         try:
             try:
                 self.route(split, head)
@@ -316,6 +354,8 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             if self.on_finish is not None:
                 self.on_finish()
+            if self.on_finish_capped is not None:
+                self.on_finish_capped()
             state.write_log(self.record)
 
     def route(self, split, head):
@@ -341,6 +381,18 @@ class Handler(BaseHTTPRequestHandler):
                     503, RETRY_PAGE, "text/html; charset=utf-8", head, [("Retry-After", str(seconds))]
                 )
                 return
+        capped = None
+        if fault == "capped" and not head:
+            capped = (
+                int_param(params, "rate", 256 * 1024, 0) or None,
+                int_param(params, "total", 0, 0) or None,
+            )
+            if not state.start_sending(int_param(params, "max", 0, 0)):
+                self.send_simple(
+                    503, RETRY_PAGE, "text/html; charset=utf-8", head, [("Retry-After", "1")]
+                )
+                return
+            self.on_finish_capped = state.stop_sending
         if fault == "login-page":
             self.send_simple(200, LOGIN_PAGE, "text/html; charset=utf-8", head)
             return
@@ -432,7 +484,9 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         to_send = length if limit is None else min(limit, length)
-        if pieces is not None:
+        if capped is not None:
+            self.send_body(content, start, to_send, length, capped[0], total=capped[1])
+        elif pieces is not None:
             done = 0
             for piece_length, piece_rate in pieces:
                 self.send_body(content, start + done, piece_length, length, piece_rate, done)
@@ -475,10 +529,13 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
             self.record["sent"] = len(body)
 
-    def send_body(self, content, start, to_send, length, rate, already=0):
+    def send_body(self, content, start, to_send, length, rate, already=0, total=None):
         """Sends to_send bytes from start, paced at rate bytes/s (None: at once). already: body
-        bytes this response sent before (a second, differently paced part of the body)."""
+        bytes this response sent before (a second, differently paced part of the body). total:
+        the shared rate of every response sending with one (the state's TotalPacer)."""
         chunk = CHUNK if rate is None else max(1024, min(CHUNK, rate // 10))
+        if total is not None:
+            chunk = max(1024, min(chunk, total // 50))
         began = time.monotonic()
         sent = 0
         for data in content.chunks(start, to_send, chunk):
@@ -488,10 +545,12 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)  # sendall
             sent += len(data)
             self.record["sent"] = already + sent
-            if rate is not None:
-                delay = began + sent / rate - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
+            due = began + sent / rate if rate is not None else 0.0
+            if total is not None:
+                due = max(due, self.server.state.total_pacer.due(len(data), total))
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
 
     def wait_drained(self, timeout):
         """Waits until the peer acknowledged everything sent (a reset discards unsent data)."""

@@ -211,6 +211,8 @@ private:
     bool m_restartOnStart = false; // FileChanged: the next start begins from zero
     bool m_splitDecided = false;   // the first connection was measured (or this is a resume)
     Clock::time_point m_nextSplitCheck{};
+    Clock::time_point m_probeAt{}; // the last look at the first connection's pace ...
+    std::int64_t m_probeBytes = 0; // ... and its bytes then
     std::optional<ChecksumSpec> m_checksum;
     bool m_verifyAuto = false; // --verify=auto: look for a published SHA-256 when done
     // Hashing while the data streams in, while it arrives in order from byte 0: bytes

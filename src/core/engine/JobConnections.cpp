@@ -32,6 +32,8 @@ bool isWeakEtag(const std::string& etag) {
 // LAN a stream that is not capped is far past Download.SplitBelowSpeed by then; on a long path
 // TCP is still in slow start and looks slow, and there splitting pays anyway.
 constexpr auto kProbe = std::chrono::milliseconds(20);
+// A first connection that looked fast in its first kProbe is measured again this much later.
+constexpr auto kProbeAgain = std::chrono::milliseconds(100);
 // Shortest pause of a transfer refused by the speed limiter.
 constexpr auto kMinLimitPause = std::chrono::milliseconds(4);
 
@@ -76,6 +78,12 @@ void Job::setConnectionLimit(int n) {
     while (m_connections.count() > wantedConnections()) {
         spdlog::info("[#{}] backing off to {} connection(s)", m_id, n);
         dropConnection(m_connections.slowest(), true);
+    }
+    if (m_connections.count() < wantedConnections()) {
+        // The pool's tuner ramps in steps of a few hundred milliseconds and judges each by
+        // the rate it brings: open the new connections on this turn of the engine's loop,
+        // not at the next tick.
+        m_nextTick = {};
     }
 }
 
@@ -238,13 +246,21 @@ bool Job::splitNow(Clock::time_point now) {
         m_nextTick = std::min(m_nextTick, first.firstByteAt + kProbe); // decide on time
         return false;
     }
-    const double seconds = std::chrono::duration<double>(now - first.firstByteAt).count();
-    const double speed = std::max(
-        first.speed.bytesPerSecond(),
-        m_nextSplitCheck == Clock::time_point{} ? static_cast<double>(first.bytes) / seconds : 0.0);
+    // The first look is from the first byte; later ones from the previous look. A server that
+    // limits each connection often lets the first socket buffer through at once: measured
+    // from the first byte that burst looks like a fast link, so a stream that looked fast is
+    // looked at again soon, from after the burst.
+    const bool firstLook = m_probeAt < first.firstByteAt || first.bytes < m_probeBytes;
+    const Clock::time_point from = firstLook ? first.firstByteAt : m_probeAt;
+    const std::int64_t bytes = first.bytes - (firstLook ? 0 : m_probeBytes);
+    const double seconds = std::chrono::duration<double>(now - from).count();
+    const double speed = seconds > 0 ? static_cast<double>(bytes) / seconds : 0.0;
     const auto threshold = static_cast<double>(m_download.splitBelowSpeed);
     if (threshold > 0 && speed >= threshold) {
-        m_nextSplitCheck = now + std::chrono::seconds(1); // look again: links change
+        m_probeAt = now;
+        m_probeBytes = first.bytes;
+        // Look again: soon after the first look, then once a second (links change).
+        m_nextSplitCheck = now + (firstLook ? kProbeAgain : std::chrono::milliseconds(1000));
         return false;
     }
     if (wantedConnections() > 1) {
@@ -472,6 +488,8 @@ void Job::handleFailure(Connection& c, CURLcode result) {
     }
     if (progressed && result != CURLE_OPERATION_TIMEDOUT) {
         ++m_resets; // cut off mid-transfer; our own low-speed timeout is not the server's doing
+    } else if (result == CURLE_COULDNT_CONNECT && m_connections.count() > 1) {
+        ++m_resets; // refused while others are served: the server limits connections
     }
     m_lastActivityAt = Clock::now();
     dropConnection(&c, true);

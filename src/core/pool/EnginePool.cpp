@@ -231,14 +231,16 @@ DownloadId EnginePool::add(DownloadRequest request) {
     if (request.split <= 0 && request.maxConnectionsPerServer <= 0 && profile.split) {
         // The learned cap for the host, else the configured start; re-judged while it runs.
         route.autoConnections = true;
-        route.connections =
-            std::clamp(m_tuner.initial(hostKey), 1, m_config.download.connectionCeiling);
-        if (const int cap = m_tuner.learnedCap(hostKey); cap > 0) {
-            std::lock_guard lock(m_mutex); // the cap is the host's, shared with those running
+        {
+            // The count is the host's, shared with its downloads running now: this one takes
+            // its share; a host with none running starts afresh (learned cap, else the start).
+            std::lock_guard lock(m_mutex);
+            const int running = busyOnHostLocked(hostKey);
+            const int count = running > 0 && m_tuner.count(hostKey) > 0 ? m_tuner.count(hostKey)
+                                                                        : m_tuner.initial(hostKey);
             route.connections =
-                std::min(route.connections, std::max(1, cap / (busyOnHostLocked(hostKey) + 1)));
+                std::clamp(count / (running + 1), 1, m_config.download.connectionCeiling);
         }
-        route.lastStep = std::chrono::steady_clock::now();
         request.split = route.connections;
         request.maxConnectionsPerServer = m_config.download.connectionCeiling;
     } else if (profile.split) {
@@ -250,8 +252,9 @@ DownloadId EnginePool::add(DownloadRequest request) {
                                      ? request.maxConnectionsPerServer
                                      : m_config.download.maxConnectionsPerServer);
         route.connections = std::max(1, route.userMax);
-        route.lastStep = std::chrono::steady_clock::now();
     }
+    route.minSplit =
+        request.minSplitSize > 0 ? request.minSplitSize : m_config.download.minSplitSize;
     if (const auto host = m_hosts.snapshot(hostKey);
         host && host->perConnectionCapped().value_or(false)) {
         request.splitAtOnce = true; // known to cap each connection: no need to measure first
@@ -468,12 +471,6 @@ void EnginePool::annotate(DownloadSnapshot& snapshot) {
     }
 }
 
-int EnginePool::busyOnHostLocked(const std::string& hostKey) const {
-    return static_cast<int>(std::count_if(m_routes.begin(), m_routes.end(), [&](const auto& e) {
-        return e.second.autoConnections && e.second.busy && e.second.hostKey == hostKey;
-    }));
-}
-
 void EnginePool::onStateChanged(const DownloadSnapshot& snapshot) {
     {
         std::lock_guard lock(m_mutex);
@@ -505,55 +502,6 @@ void EnginePool::onProgress(const std::vector<DownloadSnapshot>& batch) {
         tune(s);
     }
     m_listener.onProgress(out);
-}
-
-void EnginePool::tune(const DownloadSnapshot& s) {
-    // Adaptive connections: every period, a running auto download's total speed goes to the
-    // tuner, which ramps up while the total keeps rising and holds at the learned cap.
-    // The server pushing back (429/503, resets) is acted on at once, not at the next period.
-    if (!isActive(s.state) || heldBySpeedLimit(s.bottleneck)) {
-        return; // under a limit, more connections cannot show more speed: nothing to learn
-    }
-    const auto now = std::chrono::steady_clock::now();
-    Engine* engine = nullptr;
-    int next = 0;
-    std::string host;
-    {
-        std::lock_guard lock(m_mutex);
-        const auto it = m_routes.find(s.id);
-        if (it == m_routes.end() || !it->second.autoConnections) {
-            return;
-        }
-        Route& route = it->second;
-        const bool pushedBack = s.pushbacks > route.pushbacks;
-        route.pushbacks = s.pushbacks;
-        if (!pushedBack && (s.state != DownloadState::Downloading || s.speedBytesPerSec <= 0 ||
-                            now - route.lastStep < m_tuningPeriod)) {
-            return;
-        }
-        route.lastStep = now;
-        host = route.hostKey;
-        next =
-            m_tuner.next(host, route.connections, s.speedBytesPerSec,
-                         pushedBack ? TunerEvent::Throttled : TunerEvent::None, now,
-                         route.userMax > 0 ? route.userMax : m_config.download.connectionCeiling);
-        // The host's learned cap is shared by every download running from it.
-        if (const int cap = m_tuner.learnedCap(host); cap > 0) {
-            next = std::min(next, std::max(1, cap / std::max(1, busyOnHostLocked(host))));
-        }
-        if (next == route.connections) {
-            return;
-        }
-        spdlog::info("[#{}] engine pool: {} -> {} connection(s) at {:.1f} MiB/s ({})", s.id,
-                     route.connections, next, s.speedBytesPerSec / (1 << 20), hostLabel(host));
-        route.connections = next;
-        route.arm.connections = next;
-        engine = m_engines[route.engine].get();
-        if (m_throttleConnections > 0) {
-            next = std::min(next, m_throttleConnections); // the governor's cut holds
-        }
-    }
-    engine->setConnections(s.id, next);
 }
 
 void EnginePool::onMetadata(const ResponseMetadata& metadata) {
@@ -604,10 +552,18 @@ void EnginePool::onTransferReport(const TransferReport& report) {
     if (!report.limited) {
         m_learner.record(route.hostKey, route.arm, throughput, now);
     }
-    if (route.autoConnections && (report.throttled || report.resets > 0)) {
-        // The server pushed back: the tuner halves and remembers the cap for the next ones.
-        m_tuner.next(route.hostKey, obs.connections, throughput,
-                     report.throttled ? TunerEvent::Throttled : TunerEvent::Reset, now);
+    if (route.autoConnections && (report.throttled || report.resets > 0) && route.pushbacks == 0) {
+        // The server pushed back and no snapshot showed it (the download was over before the
+        // next one): the tuner halves and remembers the cap for the next ones.
+        const auto at = std::chrono::steady_clock::now();
+        if (route.userMax > 0) {
+            m_tuner.noteUserPushback(route.hostKey, obs.connections, at);
+        } else {
+            TunerSample sample;
+            sample.event = report.throttled ? TunerEvent::Throttled : TunerEvent::Reset;
+            sample.measurable = false;
+            m_tuner.update(route.hostKey, sample, at);
+        }
     }
     if (route.autoConnections) {
         m_hosts.setLearnedCap(route.hostKey, m_tuner.learnedCap(route.hostKey));

@@ -105,9 +105,9 @@ public:
     MetadataCache& cache() { return m_cache; }
     // Seeds the tuner with caps learned in earlier runs (after hosts() was filled).
     void seedLearnedCaps();
-    // How often a running auto download's connection count is re-judged (default 3 s: long
-    // enough for new connections to reach speed). Tests shorten it.
-    void setTuningPeriod(std::chrono::milliseconds period) { m_tuningPeriod = period; }
+    // The shortest window over which the tuner measures a host's rate before judging a
+    // step (default 150 ms: every progress batch of 200 ms closes one). Tests change it.
+    void setTuningPeriod(std::chrono::milliseconds period) { m_tuner.setWindow(period); }
 
 private:
     struct Route {
@@ -117,13 +117,23 @@ private:
         std::vector<EngineScoreDetail> scores; // as decided at add(), best first
         std::string hostKey;
         Arm arm;
-        bool autoConnections = false;
-        int connections = 0; // the tuner's current count (auto downloads)
-        int pushbacks = 0;   // the last snapshot's count of 429/503/resets
-        bool busy = false;   // connecting, downloading, retrying...: shares the host's cap
-        bool inPlay = true;  // counted in m_affinity (queued or running on its engine)
-        int userMax = 0;     // -s/-x as an upper bound; 0 = auto (Download.ConnectionCeiling)
-        std::chrono::steady_clock::time_point lastStep{};
+        bool autoConnections = false; // the pool sets its connections (auto or -s/-x bound)
+        int connections = 0;          // the count the pool gave it (before the governor's cut)
+        int pushbacks = 0;            // the last snapshot's count of 429/503/resets
+        bool busy = false;  // connecting, downloading, retrying...: shares the host's count
+        bool inPlay = true; // counted in m_affinity (queued or running on its engine)
+        int userMax = 0;    // -s/-x as an upper bound; 0 = auto (Download.ConnectionCeiling)
+        int open = 0;       // connections open in its last snapshot
+        int limit = 0;      // the most it can use: ceiling, size / MinSplitSize, governor
+        std::int64_t minSplit = 0;
+        std::int64_t lastBytes = 0; // receivedBytes of its last snapshot
+        // Auto: shares the host's one count with the host's other auto downloads.
+        bool sharesHostCount() const { return autoConnections && userMax == 0; }
+    };
+    struct ConnectionChange {
+        Engine* engine = nullptr;
+        DownloadId id = 0;
+        int connections = 0;
     };
 
     // EngineListener: from the engines' threads.
@@ -138,8 +148,15 @@ private:
     std::size_t indexOf(const std::string& engineName) const;
     Engine* engineFor(DownloadId id);
     void annotate(DownloadSnapshot& snapshot);
+    // The connection tuner's drive (EnginePoolTuning.cpp): every progress snapshot of a
+    // download with pool-chosen connections feeds its host's measurement; a new count for the
+    // host is shared among its running auto downloads at once.
     void tune(const DownloadSnapshot& snapshot);
     int busyOnHostLocked(const std::string& hostKey) const;
+    int routeLimitLocked(const Route& route, std::int64_t totalBytes) const;
+    void shareLocked(const std::string& hostKey, int count, double speed,
+                     std::vector<ConnectionChange>& changes);
+    void apply(const std::vector<ConnectionChange>& changes);
     // The engine at `index`, its thread started on first use: a run that needs one engine
     // (one small file) never pays for the others' threads.
     Engine& engineAt(std::size_t index);
@@ -172,7 +189,6 @@ private:
     int m_throttleDownloads = 0;   // the governor's cut, 0 = none
     int m_throttleConnections = 0; // the governor's cut, 0 = none
     Bottleneck m_throttleReason = Bottleneck::None;
-    std::chrono::milliseconds m_tuningPeriod{3000};
 };
 
 } // namespace maria2

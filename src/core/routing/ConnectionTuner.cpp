@@ -61,121 +61,249 @@ int ConnectionTuner::limitFor(int userMax) const {
     return userMax > 0 ? std::min(userMax, ceiling) : ceiling;
 }
 
-int ConnectionTuner::growUnclipped(int current) const {
-    // Doubling finds the right order of magnitude in few steps. Past slowStartLimit the steps
-    // are a fixed fraction of the count, so every full step offers the same relative gain
-    // (+25%) and one margin (10%) means the same at 8 connections as at 50. Additive steps
-    // would shrink to a few percent there and fall inside the margin even on a server that
-    // scales perfectly.
-    if (current < m_config.slowStartLimit) {
-        return current * 2;
-    }
-    const int step = static_cast<int>(std::floor(current * m_config.growth));
-    return current + std::max({1, m_config.minStep, step});
+int ConnectionTuner::probeStep(int current) const {
+    // A probe from a hold is a fraction of the count, so it offers the same relative gain at 8
+    // connections as at 50; the ramp itself doubles.
+    const int step = static_cast<int>(std::floor(current * m_config.probeGrowth));
+    return std::max({1, m_config.minProbeStep, step});
 }
 
-int ConnectionTuner::grow(int current, int limit) const {
-    return std::clamp(growUnclipped(current), 1, limit);
+void ConnectionTuner::Run::add(double windowBytes, double windowSeconds) {
+    if (windowSeconds <= 0) {
+        return;
+    }
+    const double rate = windowBytes / windowSeconds;
+    bytes += windowBytes;
+    seconds += windowSeconds;
+    ++windows;
+    sumRate += rate;
+    sumSquares += rate * rate;
+}
+
+double ConnectionTuner::Run::variation() const {
+    if (windows < 2 || sumRate <= 0) {
+        return 0;
+    }
+    const double mean = sumRate / windows;
+    const double variance = std::max(0.0, sumSquares / windows - mean * mean);
+    return std::sqrt(variance) / mean;
+}
+
+void ConnectionTuner::restart(HostState& s, Clock::time_point now, bool unsettled) {
+    s.window.since = now;
+    s.window.bytes = 0;
+    s.window.afterChange = unsettled;
+    if (unsettled) {
+        s.run = Run{};
+    }
+}
+
+void ConnectionTuner::setBase(HostState& s) {
+    s.baseConns = s.count;
+    s.baseRate = s.run.rate();
+    s.baseWindows = s.run.windows;
+}
+
+int ConnectionTuner::changeTo(HostState& s, int n, Clock::time_point now) {
+    n = std::max(1, n);
+    if (n != s.count) {
+        s.count = n;
+        restart(s, now, true); // bytes from before the change say nothing about n
+    }
+    return s.count;
+}
+
+void ConnectionTuner::hold(HostState& s, Clock::time_point now) {
+    s.phase = TunerPhase::Holding;
+    s.phaseSince = now;
+}
+
+int ConnectionTuner::backOff(HostState& s, Clock::time_point now) {
+    // Multiplicative decrease, the only way down; once per window, because one push-back
+    // often shows as several failed connections at once.
+    const int reduced = std::max(1, s.count / 2);
+    s.learnedCap = reduced;
+    s.phase = TunerPhase::CoolingDown;
+    s.phaseSince = now;
+    s.lastBackOff = now;
+    s.baseConns = 0;
+    s.baseRate = 0;
+    s.baseWindows = 0;
+    restart(s, now, true);
+    return changeTo(s, reduced, now);
 }
 
 int ConnectionTuner::initial(const std::string& host, int userMax) {
     const std::lock_guard lock(m_mutex);
     HostState& s = stateLocked(host);
     s.baseConns = 0;
-    s.baseThroughput = 0;
+    s.baseRate = 0;
+    s.baseWindows = 0;
+    s.window = Window{}; // the first report starts it
+    s.run = Run{};
+    s.downloads = 0;
+    s.phaseSince = {}; // from the first report
     if (s.phase != TunerPhase::CoolingDown) {
-        // A known cap is trusted (held, re-probed later); otherwise measure from the start.
+        // A known cap is trusted (held, re-probed later); otherwise measure from the start,
+        // from the largest count already seen to scale here.
         s.phase = s.learnedCap > 0 ? TunerPhase::Holding : TunerPhase::Ramping;
     }
-    const int start = s.learnedCap > 0 ? s.learnedCap : m_config.initial;
-    return std::clamp(start, 1, limitFor(userMax));
+    const int start = s.learnedCap > 0 ? s.learnedCap : std::max(m_config.initial, s.scaled);
+    s.count = std::clamp(start, 1, limitFor(userMax));
+    return s.count;
 }
 
-int ConnectionTuner::judgeStep(HostState& s, int current, double throughput, Clock::time_point now,
-                               int limit) {
-    if (s.baseConns == 0 || current <= s.baseConns) {
-        // Nothing measured at a lower count to compare with: this is the baseline.
-        s.baseConns = current;
-        s.baseThroughput = throughput;
-        const int up = grow(current, limit);
-        if (up == current) {
-            s.phase = TunerPhase::Holding; // at the user's limit or the ceiling
-            s.phaseSince = now;
-        }
-        return up;
-    }
-    // A step the limit cut short can only gain its share: judge it pro rata.
-    const int fullStep = growUnclipped(s.baseConns) - s.baseConns;
-    const double fraction =
-        std::min(1.0, static_cast<double>(current - s.baseConns) / std::max(1, fullStep));
-    if (throughput > s.baseThroughput * (1.0 + m_config.gainMargin * fraction)) {
-        // The step paid. A cap known from before was too low.
-        if (s.learnedCap > 0 && current > s.learnedCap) {
-            s.learnedCap = current;
-        }
-        s.phase = TunerPhase::Ramping;
-        s.baseConns = current;
-        s.baseThroughput = throughput;
-        const int up = grow(current, limit);
-        if (up == current) {
-            s.phase = TunerPhase::Holding;
-            s.phaseSince = now;
-        }
-        return up;
-    }
-    // Flat: the extra connections bought (almost) nothing. Give them back, and remember the
-    // count that was worth it. The baseline stays the measurement at that count.
-    s.learnedCap = s.baseConns;
-    s.phase = TunerPhase::Holding;
-    s.phaseSince = now;
-    return s.baseConns;
+int ConnectionTuner::count(const std::string& host) const {
+    const std::lock_guard lock(m_mutex);
+    const auto found = m_hosts.find(host);
+    return found == m_hosts.end() ? 0 : found->second.count;
 }
 
-int ConnectionTuner::next(const std::string& host, int currentConnections, double totalThroughput,
-                          TunerEvent event, Clock::time_point now, int userMax) {
+int ConnectionTuner::update(const std::string& host, const TunerSample& sample,
+                            Clock::time_point now) {
     const std::lock_guard lock(m_mutex);
     HostState& s = stateLocked(host);
-    const int limit = limitFor(userMax);
-    const int current = std::clamp(currentConnections, 1, limit);
-
-    if (event != TunerEvent::None) {
-        // The server pushed back: multiplicative decrease, the only way down.
-        const int reduced = std::max(1, current / 2);
-        s.learnedCap = reduced;
-        s.phase = TunerPhase::CoolingDown;
-        s.phaseSince = now;
-        s.baseConns = 0;
-        s.baseThroughput = 0;
-        return reduced;
+    const int limit = std::clamp(sample.limit > 0 ? sample.limit : ceiling(), 1, ceiling());
+    if (s.count == 0) {
+        s.count = std::clamp(s.learnedCap > 0 ? s.learnedCap : std::max(m_config.initial, s.scaled),
+                             1, limit);
     }
-    if (!std::isfinite(totalThroughput) || totalThroughput <= 0) {
-        return current; // nothing measured yet: no basis for a move
+    if (s.phaseSince == Clock::time_point{}) {
+        s.phaseSince = now;
+    }
+    if (sample.event != TunerEvent::None) {
+        if (s.lastBackOff == Clock::time_point{} || now - s.lastBackOff >= m_config.window) {
+            return backOff(s, now);
+        }
+        return s.count;
+    }
+    if (s.count > limit) {
+        return changeTo(s, limit, now); // the limit fell (the governor, a smaller file)
+    }
+    // A window counts only while the count it is judged at is what is open, for the same
+    // downloads: after a change, while the connections of a new download open, in the tail.
+    if (s.window.since == Clock::time_point{} || !sample.measurable ||
+        sample.downloads != s.downloads || sample.connections < s.count) {
+        s.downloads = sample.downloads;
+        restart(s, now, true);
+        return s.count;
+    }
+    s.window.bytes += std::max<std::int64_t>(0, sample.bytes);
+    const auto elapsed = now - s.window.since;
+    if (elapsed < m_config.window) {
+        return s.count;
+    }
+    const double seconds = std::chrono::duration<double>(elapsed).count();
+    const auto bytes = static_cast<double>(s.window.bytes);
+    const bool afterChange = s.window.afterChange;
+    restart(s, now, false);
+    const bool ramping = s.phase == TunerPhase::Ramping || s.phase == TunerPhase::Probing;
+    if (afterChange) {
+        // The first window at a new count: the new connections may still be in slow start,
+        // or have sent a first socket buffer at once. Only good news is taken from it: if it
+        // scales even so, double at once; the baseline stays the last settled one.
+        if (ramping && s.baseConns > 0 && s.count > s.baseConns && scales(s, bytes / seconds)) {
+            s.scaled = std::max(s.scaled, s.count);
+            return grow(s, limit, now);
+        }
+        return s.count;
+    }
+    s.run.add(bytes, seconds);
+    if (s.run.rate() <= 0) {
+        return s.count; // nothing arrived: no basis for a move
     }
 
     switch (s.phase) {
     case TunerPhase::CoolingDown:
-        if (now - s.phaseSince < m_config.coolDown) {
-            return s.learnedCap > 0 ? std::min(current, s.learnedCap) : current;
+        if (now - s.phaseSince >= m_config.coolDown) {
+            hold(s, now);
         }
-        s.phase = TunerPhase::Holding;
-        s.phaseSince = now;
-        s.baseConns = current;
-        s.baseThroughput = totalThroughput;
-        return current;
+        setBase(s);
+        return s.count;
     case TunerPhase::Holding:
-        s.baseConns = current;
-        s.baseThroughput = totalThroughput;
-        if (now - s.phaseSince >= m_config.reprobeInterval && current < limit) {
+        setBase(s);
+        if (now - s.phaseSince >= m_config.reprobeInterval && s.count < limit) {
             s.phase = TunerPhase::Probing;
             s.phaseSince = now;
-            return grow(current, limit);
+            return changeTo(s, std::min(limit, s.count + probeStep(s.count)), now);
         }
-        return current;
+        return s.count;
     case TunerPhase::Ramping:
     case TunerPhase::Probing:
         break;
     }
-    return judgeStep(s, current, totalThroughput, now, limit);
+    return judge(s, limit, now);
+}
+
+bool ConnectionTuner::scales(const HostState& s, double rate) const {
+    // The gain as a share of what the added connections would give in proportion (a step
+    // cut short by a limit is judged by what it could give), and what each connection makes
+    // against the baseline's: after steps taken on first windows the baseline may lie
+    // several doublings back, where a gain share alone would pass a total cap.
+    const double expected = static_cast<double>(s.count) / s.baseConns;
+    const double gain = (rate / s.baseRate - 1.0) / (expected - 1.0);
+    const double efficiency = rate / (s.baseRate * expected);
+    return gain >= m_config.proportional && efficiency >= m_config.efficiency;
+}
+
+int ConnectionTuner::judge(HostState& s, int limit, Clock::time_point now) {
+    const double rate = s.run.rate();
+    const bool compared = s.baseConns > 0 && s.count > s.baseConns && s.baseRate > 0;
+    if (!compared) {
+        setBase(s);
+        return grow(s, limit, now);
+    }
+    if (scales(s, rate)) {
+        // A cap known from before was too low.
+        s.scaled = std::max(s.scaled, s.count);
+        if (s.learnedCap > 0 && s.count > s.learnedCap) {
+            s.learnedCap = s.count;
+        }
+        setBase(s);
+        return grow(s, limit, now);
+    }
+    if (s.baseWindows < 2 && s.run.windows >= 2 && s.run.variation() > m_config.smoothVariation) {
+        // The windows here vary a lot, and the baseline was a single one of them: it may have
+        // caught a lump. The run here is the better baseline; go on from it (once: this
+        // baseline has two windows or more).
+        setBase(s);
+        return grow(s, limit, now);
+    }
+    if (s.run.seconds < std::chrono::duration<double>(m_config.evidence).count()) {
+        return s.count; // a window or two can be a lull: measure on
+    }
+    // The host caps the total near `rate`: the fewest connections that reach capShare of it
+    // at the baseline's rate per connection, and no more.
+    const double perConnection = s.baseRate / s.baseConns;
+    const auto needed =
+        static_cast<int>(std::ceil(m_config.capShare * rate / perConnection - 1e-9));
+    const int target = std::clamp(needed, s.baseConns, s.count);
+    s.learnedCap = target;
+    hold(s, now);
+    const int before = s.count;
+    changeTo(s, target, now);
+    if (target == before) {
+        setBase(s); // the run goes on at the same count
+    } else {
+        s.baseConns = 0; // measured again at the new count, from its first settled window
+    }
+    return s.count;
+}
+
+int ConnectionTuner::grow(HostState& s, int limit, Clock::time_point now) {
+    s.phase = TunerPhase::Ramping;
+    if (s.count >= limit) {
+        if (limit >= ceiling() && s.scaled >= s.count) {
+            // Scales to the ceiling: nothing more to find, and the next download may start
+            // there at once.
+            s.learnedCap = s.count;
+            hold(s, now);
+        }
+        // Below the ceiling the limit is the files' or the governor's: stay ready to go on
+        // when it rises.
+        return s.count;
+    }
+    return changeTo(s, std::min(limit, s.count * 2), now);
 }
 
 int ConnectionTuner::learnedCap(const std::string& host) const {
@@ -197,6 +325,26 @@ void ConnectionTuner::setLearnedCap(const std::string& host, int cap) {
     if (s.learnedCap > 0 && s.phase == TunerPhase::Ramping) {
         s.phase = TunerPhase::Holding;
     }
+}
+
+void ConnectionTuner::noteUserPushback(const std::string& host, int connections,
+                                       Clock::time_point now) {
+    const std::lock_guard lock(m_mutex);
+    HostState& s = stateLocked(host);
+    const int reduced = std::max(1, connections / 2);
+    s.learnedCap = s.learnedCap > 0 ? std::min(s.learnedCap, reduced) : reduced;
+    s.phase = TunerPhase::CoolingDown;
+    s.phaseSince = now;
+}
+
+void ConnectionTuner::setWindow(std::chrono::milliseconds window) {
+    const std::lock_guard lock(m_mutex);
+    m_config.window = std::max(window, std::chrono::milliseconds(1));
+}
+
+TunerConfig ConnectionTuner::config() const {
+    const std::lock_guard lock(m_mutex);
+    return m_config;
 }
 
 } // namespace maria2

@@ -1,19 +1,33 @@
 #pragma once
-// How many connections a download should use on a host, found by measuring instead of fixed:
-// ramp up while the total throughput keeps rising, halve on throttling or resets, and settle
-// on (and remember) the count past which more connections stopped paying.
+// How many connections a host should get, found by measuring instead of fixed: one count per
+// host, shared by every auto download running from it (the pool divides it among them). It
+// doubles while the added connections add rate in proportion, settles on the count that
+// reaches ~95% of what the host gives in total once they stop, halves at once when the server
+// pushes back, and remembers the outcome for the next download from the host.
 //
-// The control law, per host (docs/engine-routing.md has the reasoning):
-//   Ramping:     compare the total at this count with the total at the previous one.
-//                Gain > margin (10%): step up (x2 below slowStartLimit, then +25%).
-//                Gain <= margin: go back to the previous count, learn it as the cap, hold.
-//                (A step cut short by a limit is judged pro rata: half a step, half the
-//                margin.)
-//   Holding:     stay. After reprobeInterval, try one more step (Probing).
-//   Probing:     gain > margin: raise the cap and ramp on; else back to the cap and hold.
-//   Throttled (429/503) or reset, in any phase: halve, learn that as the cap, cool down.
+// The control law, per host (docs/engine-routing.md has the reasoning). The pool feeds every
+// progress snapshot (update()): bytes received since the last one and the connections open.
+// Bytes add up into windows of at least `window`; a window counts only while every connection
+// the count asks for is open (a change, a start or a tail restarts it). The first window after
+// a change is skewed (slow start; a server that limits each connection letting a socket buffer
+// through at once), so only later ("settled") windows measure a count: their sum is its run.
+//   Ramping:  the first settled run is the baseline (N connections, rate R_N): go to 2N. At
+//             M connections a rate R scales when it gives at least `proportional` (60%) of the
+//             proportional gain, (R / R_N - 1) / (M / N - 1), with each connection making at
+//             least `efficiency` (80%) of the baseline's. It scales -> x2 at once (even on a
+//             first window: it only understates), up to the limit; at the ceiling, hold there.
+//             It does not -> keep measuring until the run at M is `evidence` (0.5 s) long;
+//             then the host caps the total near R: hold at the fewest connections that reach
+//             capShare (95%) of it at the baseline's rate per connection, within [N, M], and
+//             learn that as its cap. (A baseline of one window, on a server whose windows
+//             vary a lot, e.g. nginx's limit_rate sending 2 MiB at a time, is not trusted for
+//             that: the run at M becomes the baseline and the ramp goes on.)
+//   Holding:  stay. After reprobeInterval, one step of +25% (Probing), judged the same way.
+//   Throttled (429/503), refused or reset, in any phase: halve at once (once per window),
+//             learn that as the cap, cool down.
 //   CoolingDown: no increase for coolDown, then hold.
-// Never above the user's limit (-x/-s) nor the ceiling (64), never below 1.
+// Never above the limit of the moment (ceiling, the files' sizes / MinSplitSize, the
+// governor's cut), never below 1.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -30,12 +44,16 @@ enum class TunerEvent {
 };
 
 struct TunerConfig {
-    int ceiling = 64;         // Download.MaxConnectionsPerServer's upper bound
-    int initial = 4;          // first count on a host with no learned cap
-    int slowStartLimit = 8;   // double below this; grow by `growth` from here on
-    double growth = 0.25;     // 8 -> 10 -> 12 -> 15 ...: from 8 to 64 in nine steps
-    int minStep = 2;          // the smallest increase above slowStartLimit
-    double gainMargin = 0.10; // a full step must raise the total by more than this
+    int ceiling = 64;                        // Download.ConnectionCeiling
+    int initial = 4;                         // first count on a host with no learned cap
+    double proportional = 0.6;               // a step that returns this share of proportional ...
+    double efficiency = 0.8;                 // ... with each connection making this share of before
+    double capShare = 0.95;                  // at a total cap: connections for this share of it
+    double probeGrowth = 0.25;               // a re-probe adds this share of the count ...
+    int minProbeStep = 2;                    // ... and at least this many
+    std::chrono::milliseconds window{150};   // shortest measured window
+    std::chrono::milliseconds evidence{500}; // settled time at a count before calling a cap
+    double smoothVariation = 0.15; // windows varying less than this: one is a fair baseline
     std::chrono::seconds coolDown{30};
     std::chrono::seconds reprobeInterval{120};
     std::size_t maxHosts = 1024;
@@ -44,36 +62,75 @@ struct TunerConfig {
 enum class TunerPhase { Ramping, Holding, Probing, CoolingDown };
 const char* toString(TunerPhase phase);
 
+// One progress report about a host's auto downloads, as the pool sees it.
+struct TunerSample {
+    int connections = 0;    // open now, over all of them
+    std::int64_t bytes = 0; // received since the previous sample (of any of them)
+    int downloads = 1;      // how many share the count (a change restarts the window)
+    int limit = 0;          // the most connections usable now; 0 = the ceiling
+    bool measurable = true; // false: not downloading, or held by a speed limit
+    TunerEvent event = TunerEvent::None;
+};
+
 class ConnectionTuner {
 public:
     using Clock = std::chrono::steady_clock;
     explicit ConnectionTuner(int ceiling = 64);
     explicit ConnectionTuner(TunerConfig config);
 
-    // Connections for a new download on host: the learned cap when there is one, else the
-    // configured start; within [1, min(userMax, ceiling)] (userMax 0 = no user limit).
-    // Starts a fresh measurement (the previous download's baseline is dropped).
+    // The host's count for a download starting while none of its downloads runs: the learned
+    // cap when there is one (held), else the largest count seen to scale there, else the
+    // configured start (ramping); within [1, min(userMax, ceiling)] (userMax 0 = no user
+    // limit). Starts a fresh measurement.
     int initial(const std::string& host, int userMax = 0);
+    // The host's count now (0 = none yet): what a download joining running ones shares.
+    int count(const std::string& host) const;
 
-    // One control step, called once per measurement period (a few seconds, long enough for
-    // the new connections to reach speed) with the connections in use and the total
-    // throughput they made (bytes/s). Returns the connections to use from now on.
-    int next(const std::string& host, int currentConnections, double totalThroughput,
-             TunerEvent event, Clock::time_point now, int userMax = 0);
+    // One progress report (see TunerSample). Returns the host's count from now on: the total
+    // over its auto downloads.
+    int update(const std::string& host, const TunerSample& sample, Clock::time_point now);
 
     int learnedCap(const std::string& host) const; // 0 = unknown
     TunerPhase phase(const std::string& host) const;
     // Seeds a cap learned in an earlier run (HostProfile::learnedConnectionCap).
     void setLearnedCap(const std::string& host, int cap);
-    const TunerConfig& config() const { return m_config; }
+    // A download with the user's own -s/-x was pushed back at `connections`: the host's cap
+    // is at most half of that from now on (its own count is the user's business).
+    void noteUserPushback(const std::string& host, int connections, Clock::time_point now);
+    // The shortest measured window (tests shorten or lengthen it).
+    void setWindow(std::chrono::milliseconds window);
+    TunerConfig config() const;
 
 private:
+    struct Window {
+        Clock::time_point since{};
+        std::int64_t bytes = 0;
+        bool afterChange = true; // the first window since the count changed (or it started)
+    };
+    // The settled windows at the current count, summed.
+    struct Run {
+        double bytes = 0;
+        double seconds = 0;
+        int windows = 0;
+        double sumRate = 0; // of each window's rate, for how much they vary
+        double sumSquares = 0;
+        void add(double windowBytes, double windowSeconds);
+        double rate() const { return seconds > 0 ? bytes / seconds : 0; }
+        double variation() const; // coefficient of variation of the windows' rates
+    };
     struct HostState {
         TunerPhase phase = TunerPhase::Ramping;
-        int learnedCap = 0;
-        int baseConns = 0; // the count the baseline was measured at; 0 = none yet
-        double baseThroughput = 0;
+        int count = 0;       // the host's count; 0 = not started
+        int learnedCap = 0;  // where more connections stopped paying (or the ceiling)
+        int scaled = 0;      // the largest count seen to scale, short of a cap (a start hint)
+        int baseConns = 0;   // the baseline: a run at this count ...
+        double baseRate = 0; // ... made this many bytes/s ...
+        int baseWindows = 0; // ... in this many settled windows
+        int downloads = 0;
+        Window window;
+        Run run;
         Clock::time_point phaseSince{};
+        Clock::time_point lastBackOff{};
         std::uint64_t touched = 0;
     };
 
@@ -82,12 +139,20 @@ private:
     HostState& stateLocked(const std::string& host); // creates, evicts
     int ceiling() const;
     int limitFor(int userMax) const;
-    int growUnclipped(int current) const;
-    int grow(int current, int limit) const;
-    // Ramping/Probing step: was the last increase worth it?
-    int judgeStep(HostState& s, int current, double throughput, Clock::time_point now, int limit);
+    int probeStep(int current) const;
+    // A new window; `unsettled` also drops the run (after a change, a gap, a tail).
+    static void restart(HostState& s, Clock::time_point now, bool unsettled);
+    static void setBase(HostState& s);
+    int changeTo(HostState& s, int n, Clock::time_point now);
+    int backOff(HostState& s, Clock::time_point now);
+    void hold(HostState& s, Clock::time_point now);
+    bool scales(const HostState& s, double rate) const;
+    // The run at the host's count, with its latest window: what next?
+    int judge(HostState& s, int limit, Clock::time_point now);
+    // It scales: double, within the limit; at the ceiling, hold there.
+    int grow(HostState& s, int limit, Clock::time_point now);
 
-    const TunerConfig m_config;
+    TunerConfig m_config;
     mutable std::mutex m_mutex;
     std::unordered_map<std::string, HostState> m_hosts;
     std::uint64_t m_touchCounter = 0;
