@@ -478,3 +478,30 @@ TEST(SegmentPlannerTruncate, NeverBelowMinSplitNorLongerNorOnUnknownOrRacingSegm
 }
 
 } // namespace
+
+TEST(SegmentPlannerSlow, ACrawlingSegmentIsSplitBelowMinSplitAFastOneIsNot) {
+    constexpr std::int64_t total = 4 * MiB, minSplit = 1 * MiB;
+    SegmentPlanner p(total, minSplit);
+    const auto a = p.assign(2 * MiB);
+    const auto b = p.assign(2 * MiB);
+    ASSERT_TRUE(a && b);
+    p.advance(a->id, 512 * KiB); // 1.5 MiB left each: under 2 * minSplit
+    p.advance(b->id, 512 * KiB);
+    p.setSpeed(a->id, 8.0 * MiB); // 0.19 s left: not worth a request
+    p.setSpeed(b->id, 0.5 * MiB); // 3 s left: worth one
+    const auto thief = p.assign(0);
+    ASSERT_TRUE(thief.has_value());
+    EXPECT_EQ(thief->end, total);
+    EXPECT_EQ(thief->begin, 2 * MiB + 512 * KiB + 768 * KiB);
+    // Halves keep going while a piece needs kSlowSeconds, never below kMinSlowPiece.
+    p.setSpeed(thief->id, 0.5 * MiB);
+    int steals = 1;
+    while (p.assign(0)) {
+        ASSERT_LT(++steals, 100);
+    }
+    for (const Segment& s : p.active()) {
+        EXPECT_GE(s.remaining(), SegmentPlanner::kMinSlowPiece) << s.id;
+    }
+    EXPECT_EQ(p.find(a->id)->end, 2 * MiB) << "the fast segment was never split";
+    EXPECT_EQ(p.invariantViolation(), "");
+}

@@ -431,6 +431,11 @@ void Job::sampleSpeed(Clock::time_point now) {
     m_lastWriteTime = m_writeTime;
     for (auto& c : m_connections) {
         c->speed.sample(now, c->bytes);
+        if (const double speed = c->speed.bytesPerSecond();
+            m_planner && c->segmentId != 0 && speed > 0) {
+            // What to steal is chosen by expected time to finish, not bytes left alone.
+            m_planner->setSpeed(c->segmentId, speed);
+        }
     }
 }
 

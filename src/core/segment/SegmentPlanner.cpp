@@ -105,13 +105,21 @@ std::optional<Segment> SegmentPlanner::steal() {
         const auto left = static_cast<double>(e.seg.remaining());
         return speed > 0 ? left / speed : left; // no speed known at all: bytes decide
     };
+    // minSplit keeps a request worth its round trip and slow start; a segment measured to
+    // need more than kSlowSeconds is worth splitting below it (down to kMinSlowPiece halves):
+    // on a crawling region the time saved dwarfs one more request.
+    const auto smallest = [&](const Entry& e) {
+        const bool slow =
+            e.speed > 0 && static_cast<double>(e.seg.remaining()) / e.speed >= kSlowSeconds;
+        return slow ? std::min(m_minSplit, kMinSlowPiece) : m_minSplit;
+    };
     Entry* victim = nullptr;
     double victimTime = 0;
     for (Entry& e : m_entries) {
         const Segment& s = e.seg;
         // Racers share their range, and a segment still re-writing bytes a former racer wrote
         // would hand the thief bytes that are already on disk: neither is split.
-        if (s.duplicate || e.partner != 0 || s.remaining() < 2 * m_minSplit ||
+        if (s.duplicate || e.partner != 0 || s.remaining() < 2 * smallest(e) ||
             m_written.coveredBytesIn(unwrittenPart(s)) > 0) {
             continue;
         }
@@ -126,15 +134,21 @@ std::optional<Segment> SegmentPlanner::steal() {
         return std::nullopt;
     }
     Segment& v = victim->seg;
+    const std::int64_t piece = smallest(*victim);
     std::int64_t split = v.cursor + v.remaining() / 2;
     // Aligned split points keep requests and writes on page/block boundaries.
     const std::int64_t aligned = split / kSplitAlignment * kSplitAlignment;
-    if (aligned - v.cursor >= m_minSplit && v.end - aligned >= m_minSplit) {
+    if (aligned - v.cursor >= piece && v.end - aligned >= piece) {
         split = aligned;
     }
     const ByteRange stolen{split, v.end};
     v.end = split; // the victim's writable() now stops at the split point
-    return create(stolen, false, 0);
+    // Until its connection is measured, the thief is taken to go as fast as the victim did:
+    // the same stretch of the same file, so a crawling region keeps being split at once.
+    const double inherited = victim->speed;
+    const Segment thief = create(stolen, false, 0);
+    entry(thief.id)->speed = inherited;
+    return thief;
 }
 
 bool SegmentPlanner::truncate(int id, std::int64_t end) {

@@ -26,6 +26,10 @@ class SegmentPlanner {
 public:
     // Split points are aligned down to this many bytes when both halves stay big enough.
     static constexpr std::int64_t kSplitAlignment = 4096;
+    // A segment that needs at least this long at its measured speed may be split into halves
+    // smaller than minSplitSize, down to kMinSlowPiece.
+    static constexpr double kSlowSeconds = 0.5;
+    static constexpr std::int64_t kMinSlowPiece = 128 * 1024;
 
     // A negative size counts as 0; a minSplitSize below 1 counts as 1.
     SegmentPlanner(std::int64_t totalSize, std::int64_t minSplitSize);
@@ -46,8 +50,9 @@ public:
     // than minSplitSize (targetSize <= 0: the whole gap). With no free gap, steals the upper
     // half of the active segment expected to finish last (remaining bytes / its measured
     // speed; a segment of unknown speed counts at the mean of the known ones, and with none
-    // known the most remaining bytes wins) if it has >= 2*minSplitSize left. Segments in an
-    // endgame race are never split. nullopt when nothing is worth assigning.
+    // known the most remaining bytes wins) if it has >= 2*minSplitSize left, or, measured to
+    // need >= kSlowSeconds, >= 2*kMinSlowPiece. Segments in an endgame race are never split.
+    // nullopt when nothing is worth assigning.
     std::optional<Segment> assign(std::int64_t targetSize);
     // Endgame racer for [victim.cursor, victim.end) of an active, unfinished, non-duplicate
     // segment without a racer. nullopt otherwise.
