@@ -60,6 +60,9 @@ SCENARIOS = [
     Scenario("slow-ranges", "one 64 MiB file; each connection gets 8 MiB/s, but 1 MiB/s inside "
              "one eighth of the file (a mirror whose uncached part crawls)",
              "fault", 1, 64 * MiB, 1, 8 * MiB, ALL_PEERS + ["maria2c"], conns=16),
+    Scenario("slow-ranges-auto", "as slow-ranges, maria2c choosing its own connections (no "
+             "-s/-x)", "fault", 1, 64 * MiB, 1, 8 * MiB, ["aria2c", "axel", "maria2c-auto"],
+             conns=16, peers_from="slow-ranges"),
     Scenario("multi-host", "4 files of 32 MiB from 4 hosts at once, each capping its "
              "connections at 4 MiB/s", "hosts", 4, 32 * MiB, 4, 4 * MiB,
              LIST_PEERS + ["maria2c"], conns=16, jobs=4),
