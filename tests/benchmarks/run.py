@@ -155,7 +155,8 @@ def run(opts):
         if rtts:
             proxy = DelayProxy(os.path.join(scratch, "proxy"),
                                {"plain": ("127.0.0.1", nginx.ports["plain"]),
-                                "https": ("127.0.0.1", nginx.ports["https"])}, max(rtts))
+                                "https": ("127.0.0.1", nginx.ports["https"]),
+                                "capped": ("127.0.0.1", nginx.ports["capped"])}, max(rtts))
             proxy.start()
             servers.append(proxy)
         hub = Servers(nginx, fault, proxy)

@@ -57,6 +57,9 @@ SCENARIOS = [
     Scenario("rtt-h2many", "the same over HTTPS + HTTP/2 and a 50 ms round trip",
              "proxy-https", 200, 64 * KiB, 20, 64 * KiB, LIST_PEERS + ["maria2c"], jobs=16,
              rtt_ms=50),
+    Scenario("rtt-capped", "one 256 MiB file over a 50 ms round trip; the server caps each "
+             "connection at 4 MiB/s", "proxy-capped", 1, 256 * MiB, 1, 8 * MiB,
+             ["aria2c", "axel", "maria2c", "maria2c-auto"], conns=16, rtt_ms=50),
     Scenario("slow-ranges", "one 64 MiB file; each connection gets 8 MiB/s, but 1 MiB/s inside "
              "one eighth of the file (a mirror whose uncached part crawls)",
              "fault", 1, 64 * MiB, 1, 8 * MiB, ALL_PEERS + ["maria2c"], conns=16),
