@@ -9,10 +9,6 @@
 namespace maria2::cli {
 namespace {
 
-QString humanBytes(double bytes) {
-    return QString::fromStdString(text::formatBytes(bytes, text::Spacing::Compact));
-}
-
 QString humanDuration(double seconds) {
     if (seconds < 0) {
         return QStringLiteral("-");
@@ -116,17 +112,20 @@ void ConsoleReporter::drawLine() {
         clearLine();
         return;
     }
-    QString line = QStringLiteral("[#%1 %2").arg(first->id).arg(
-        humanBytes(static_cast<double>(first->doneBytes)));
+    QString line = QStringLiteral("[#%1 %2").arg(first->id).arg(QString::fromStdString(
+        text::formatBytes(static_cast<double>(first->doneBytes), text::Spacing::Compact)));
     if (first->totalBytes > 0) {
         line += QStringLiteral("/%1(%2%)")
-                    .arg(humanBytes(static_cast<double>(first->totalBytes)))
+                    .arg(QString::fromStdString(text::formatBytes(
+                        static_cast<double>(first->totalBytes), text::Spacing::Compact)))
                     .arg(first->doneBytes * 100 / first->totalBytes);
     }
     if (first->state == DownloadState::Retrying) {
         line += QStringLiteral(" retry in %1").arg(humanDuration(first->nextRetryInMs / 1000.0));
     } else {
-        line += QStringLiteral(" CN:%1 DL:%2/s").arg(first->connections).arg(humanBytes(speed));
+        line += QStringLiteral(" CN:%1 DL:%2/s")
+                    .arg(first->connections)
+                    .arg(QString::fromStdString(text::formatBytes(speed, text::Spacing::Compact)));
         if (first->etaSeconds >= 0) {
             line += QStringLiteral(" ETA:%1").arg(humanDuration(first->etaSeconds));
         }
@@ -202,7 +201,7 @@ void ConsoleReporter::printSummary() {
                                       ? s.filePath
                                       : net::redactUrl(s.url);
         std::fprintf(m_out, "%6llu|%4s|%9s/s|%s\n", static_cast<unsigned long long>(s.id), stat,
-                     humanBytes(avg).toLocal8Bit().constData(), where.c_str());
+                     text::formatBytes(avg, text::Spacing::Compact).c_str(), where.c_str());
     }
     std::fprintf(m_out, "\nStatus Legend:\n(OK):download completed.(ERR):error occurred.");
     if (anyInProgress) {

@@ -26,10 +26,6 @@ namespace {
 // so one lost answer never stops the pane from refreshing.
 constexpr qint64 AnswerTimeoutMs = 2000;
 
-QString bytesText(std::int64_t bytes) {
-    return DownloadsModel::formatSize(double(bytes));
-}
-
 bool sameScores(const std::vector<EngineScoreDetail>& a, const std::vector<EngineScoreDetail>& b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                       [](const EngineScoreDetail& x, const EngineScoreDetail& y) {
@@ -212,10 +208,11 @@ void DetailsPane::setSnapshot(const DownloadSnapshot& s) {
     QStringList parts{DownloadsModel::stateName(s.state)};
     if (s.totalBytes > 0) {
         parts << tr("%1 of %2 (%3%)")
-                     .arg(bytesText(s.doneBytes), bytesText(s.totalBytes))
+                     .arg(DownloadsModel::formatSize(s.doneBytes),
+                          DownloadsModel::formatSize(s.totalBytes))
                      .arg(100.0 * double(s.doneBytes) / double(s.totalBytes), 0, 'f', 1);
     } else if (s.doneBytes > 0 || s.totalBytes < 0) {
-        parts << tr("%1 of unknown size").arg(bytesText(s.doneBytes));
+        parts << tr("%1 of unknown size").arg(DownloadsModel::formatSize(s.doneBytes));
     }
     if (isActive(s.state)) {
         parts << DownloadsModel::formatSpeed(s.speedBytesPerSec);
@@ -287,15 +284,18 @@ void DetailsPane::fillConnections(const std::vector<ConnectionDetail>& connectio
         const std::int64_t written = std::max<std::int64_t>(0, c.position - c.rangeStart);
         item->setText(ConnNumber, QString::number(c.number));
         item->setText(ConnRange,
-                      end >= 0 ? tr("%1 \u2013 %2").arg(bytesText(c.rangeStart), bytesText(end))
-                               : tr("%1 \u2013 end").arg(bytesText(c.rangeStart)));
+                      end >= 0 ? tr("%1 \u2013 %2")
+                                     .arg(DownloadsModel::formatSize(c.rangeStart),
+                                          DownloadsModel::formatSize(end))
+                               : tr("%1 \u2013 end").arg(DownloadsModel::formatSize(c.rangeStart)));
         if (end > c.rangeStart) {
             const double percent = 100.0 * double(written) / double(end - c.rangeStart);
             item->setText(ConnProgress, tr("%1 of %2 (%3%)")
-                                            .arg(bytesText(written), bytesText(end - c.rangeStart))
+                                            .arg(DownloadsModel::formatSize(written),
+                                                 DownloadsModel::formatSize(end - c.rangeStart))
                                             .arg(std::min(percent, 100.0), 0, 'f', 1));
         } else {
-            item->setText(ConnProgress, bytesText(written));
+            item->setText(ConnProgress, DownloadsModel::formatSize(written));
         }
         item->setText(ConnSpeed, DownloadsModel::formatSpeed(c.speedBytesPerSec));
         item->setText(ConnRemote, QString::fromStdString(c.remote));
