@@ -205,9 +205,9 @@ void Engine::run() {
             publishProgress(now);
             m_nextPublish = now + m_progressInterval;
         }
+        m_listener.onTurnEnd(); // first: whatever it sets off is seen by the wait below
         const int timeout = m_wakeSelf ? 0 : static_cast<int>(pollTimeoutMs(now));
         m_wakeSelf = false;
-        m_listener.onTurnEnd();
         curl_multi_poll(m_multi, nullptr, 0, timeout, nullptr);
         m_wakePending.store(false, std::memory_order_seq_cst);
     }
