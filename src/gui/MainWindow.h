@@ -77,6 +77,10 @@ public:
 
     // Adds downloads, filling what the request leaves open from the session's config.
     void addRequests(const QList<maria2::DownloadRequest>& requests);
+    // URLs another `maria2` process handed over (SingleInstance): the add dialog, filled with
+    // them, for the person to confirm (Interface.ConfirmUrlsFromOtherProcesses), or added at
+    // once when they opted out.
+    void addUrlsFromOtherProcess(const QStringList& urls);
     // The links a drop would add (URLs, text with links, .txt lists), for the window and tests.
     static QStringList droppedUrls(const QMimeData* mime);
 

@@ -114,6 +114,23 @@ void MainWindow::addRequests(const QList<maria2::DownloadRequest>& requests) {
     }
 }
 
+void MainWindow::addUrlsFromOtherProcess(const QStringList& urls) {
+    if (urls.isEmpty())
+        return;
+    // Any program of this user can send URLs: what starts downloading is the person's choice.
+    if (m_session->config().ui.confirmUrlsFromOtherProcesses) {
+        showAddDialog(urls);
+        return;
+    }
+    QList<DownloadRequest> requests;
+    for (const QString& url : urls) {
+        DownloadRequest request;
+        request.url = url.toStdString();
+        requests.append(request);
+    }
+    addRequests(requests);
+}
+
 void MainWindow::offerClipboardUrls(const QStringList& urls) {
     // In the tray: a message that adds them when clicked. On screen: the add dialog at once.
     if (!isVisible() && m_tray && m_tray->isShown()) {

@@ -150,6 +150,8 @@ std::vector<SettingsDialog::Row> SettingsDialog::rows() const {
         {"Interface.CloseToTray", Interface, tr("Closing the window keeps MAria2 in the tray")},
         {"Interface.Notifications", Interface, tr("Announce finished and failed downloads")},
         {"Interface.WatchClipboard", Interface, tr("Offer to add links copied anywhere")},
+        {"Interface.ConfirmUrlsFromOtherProcesses", Interface,
+         tr("Ask before adding links sent by other programs")},
         {"Interface.DropTarget", Interface, tr("Show a small box to drop links on")},
         {"Interface.KeepAwake", Interface, tr("Keep the computer awake while downloading")},
         {"Interface.WhenQueueFinishes", Interface, tr("When all downloads have finished:")},

@@ -1,5 +1,7 @@
 #include "SingleInstance.h"
 
+#include "PeerCheck.h"
+
 #include <QCryptographicHash>
 #include <QDeadlineTimer>
 #include <QDir>
@@ -10,7 +12,6 @@
 #include <QLocalServer>
 #include <QLocalSocket>
 #include <QLockFile>
-#include <QStandardPaths>
 #include <QTimer>
 #include <algorithm>
 #include <memory>
@@ -18,6 +19,10 @@
 
 namespace maria2::gui {
 namespace {
+
+// sun_path holds 108 bytes (104 on macOS) with its NUL; Qt's temporary name while listening lives
+// beside the socket. Longer names are not used.
+constexpr qsizetype kMaxSocketPathBytes = 90;
 
 // A client that connects and says nothing is not waited for longer than this.
 constexpr int kServerReadTimeoutMs = 10000;
@@ -120,11 +125,44 @@ std::optional<InstanceMessage> parseInstanceMessage(const QByteArray& line, QStr
     return message;
 }
 
-QString instanceServerName(const QString& dataDirectory) {
-#if defined(Q_OS_LINUX)
-    return instanceServerName(dataDirectory,
-                              QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation));
+QString instanceServerName(const QString& dataDirectory, QString* problem) {
+    setError(problem, QString());
+#if defined(Q_OS_UNIX)
+    // Not Qt's RuntimeLocation: when $XDG_RUNTIME_DIR is missing and its /tmp/runtime-USER is
+    // someone else's, it gives nothing, and a bare name lands in /tmp, where anyone can take it.
+    QString passedOver;
+    const QString runtime = qEnvironmentVariable("XDG_RUNTIME_DIR");
+    if (!runtime.isEmpty()) {
+        const std::string bad =
+            peer::ensurePrivateDirectory(QFile::encodeName(runtime).toStdString(), false);
+        const QString name = instanceServerName(dataDirectory, runtime);
+        if (bad.empty() && QFile::encodeName(name).size() < kMaxSocketPathBytes) {
+            return name;
+        }
+        passedOver = bad.empty() ? QStringLiteral("$XDG_RUNTIME_DIR (%1) is too long a path for "
+                                                  "a socket")
+                                       .arg(runtime)
+                                 : QStringLiteral("$XDG_RUNTIME_DIR is not private (%1)")
+                                       .arg(QString::fromStdString(bad));
+    }
+    const QString folder =
+        QDir::tempPath() + QStringLiteral("/maria2-") + QString::fromStdString(peer::userId());
+    const QString name = instanceServerName(dataDirectory, folder);
+    QString refused;
+    if (QFile::encodeName(name).size() >= kMaxSocketPathBytes) {
+        refused = QStringLiteral("%1 is too long a path for a socket").arg(name);
+    } else if (const std::string bad =
+                   peer::ensurePrivateDirectory(QFile::encodeName(folder).toStdString(), true);
+               !bad.empty()) {
+        refused = QStringLiteral("refusing the socket folder: %1").arg(QString::fromStdString(bad));
+    }
+    const QString why = passedOver.isEmpty() || refused.isEmpty()
+                            ? passedOver + refused
+                            : passedOver + QStringLiteral("; ") + refused;
+    setError(problem, why);
+    return refused.isEmpty() ? name : QString();
 #else
+    // Windows: a named pipe; UserAccessOption keeps other users out (PeerCheck_win.cpp).
     return instanceServerName(dataDirectory, QString());
 #endif
 }
@@ -135,19 +173,7 @@ QString instanceServerName(const QString& dataDirectory, const QString& runtimeD
         QStringLiteral("maria2-") +
         QString::fromLatin1(
             QCryptographicHash::hash(folder, QCryptographicHash::Sha256).toHex().left(16));
-#if defined(Q_OS_LINUX)
-    // $XDG_RUNTIME_DIR is the user's own (0700); /tmp, Qt's default, is everyone's.
-    const QString path = runtimeDirectory + QLatin1Char('/') + name;
-    // sun_path holds 108 bytes; Qt's temporary name while listening needs a little more.
-    if (!runtimeDirectory.isEmpty() && QFile::encodeName(path).size() < 90) {
-        return path;
-    }
-#else
-    (void)runtimeDirectory;
-#endif
-    // Windows: a named pipe (the hash of the user's own data folder makes it theirs); macOS:
-    // Qt puts it in $TMPDIR, which is per user.
-    return name;
+    return runtimeDirectory.isEmpty() ? name : runtimeDirectory + QLatin1Char('/') + name;
 }
 
 SingleInstance::SingleInstance(const QString& serverName, QObject* parent)
@@ -185,6 +211,12 @@ SingleInstance::SendResult SingleInstance::send(const QString& serverName,
         }
         return SendResult::NoInstance; // not there, or a crashed one's socket file
     }
+    if (!peer::isSameUser(socket.socketDescriptor())) {
+        // Only possible when the folder was not ours after all: tell that process nothing.
+        socket.abort();
+        setError(error, QStringLiteral("%1 is held by a process of another user").arg(serverName));
+        return SendResult::Failed;
+    }
     socket.write(encodeInstanceMessage(message));
     if (!socket.waitForBytesWritten(remainingMs(deadline)) && socket.bytesToWrite() > 0) {
         setError(error, QStringLiteral("cannot send the URLs to the running MAria2: %1")
@@ -221,6 +253,10 @@ SingleInstance::SendResult SingleInstance::send(const QString& serverName,
 
 SingleInstance::Outcome SingleInstance::start(const InstanceMessage& message, QString* error,
                                               int timeoutMs) {
+    if (m_name.isEmpty()) {
+        setError(error, QStringLiteral("no private folder for its socket"));
+        return Outcome::Standalone;
+    }
     std::optional<Outcome> handedOver;
     const auto tryHandOver = [&] {
         QString why;
@@ -267,6 +303,13 @@ SingleInstance::Outcome SingleInstance::start(const InstanceMessage& message, QS
 
 void SingleInstance::onNewConnection() {
     while (QLocalSocket* socket = m_server->nextPendingConnection()) {
+        if (!peer::isSameUser(socket->socketDescriptor())) {
+            // Not a word back: a process of another user learns nothing and adds nothing.
+            spdlog::warn("single instance: refused a connection from a process of another user");
+            socket->abort();
+            socket->deleteLater();
+            continue;
+        }
         // Read in small steps: a client sending endless bytes is cut off at the limit, not
         // buffered whole.
         socket->setReadBufferSize(64 * 1024);

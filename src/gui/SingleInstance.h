@@ -1,7 +1,8 @@
 #pragma once
 // SingleInstance: one MAria2 per user and data folder. `maria2 URL...` while MAria2 runs hands
 // the URLs to the running one over a local socket (QLocalServer/QLocalSocket, user-only) and
-// exits; the running one adds them and brings its window up.
+// exits; the running one offers them for adding and brings its window up. Both ends check that
+// the other runs as the same user (PeerCheck.h) and drop the connection otherwise.
 //
 // Protocol (version 1): one connection per message; the client sends one line of compact JSON,
 //   {"v":1,"urls":["https://..."],"show":true}
@@ -35,11 +36,16 @@ QByteArray encodeInstanceMessage(const InstanceMessage& message);
 // message.
 std::optional<InstanceMessage> parseInstanceMessage(const QByteArray& line, QString* error);
 
-// The local server's name for the data folder dataDirectory: "maria2-<hash of the folder>", in
-// the user's runtime folder on Linux ($XDG_RUNTIME_DIR, private to the user). Other data folders
-// (tests with their own XDG_DATA_HOME) get other names.
-QString instanceServerName(const QString& dataDirectory);
-// The same with the runtime folder given (Linux; tests name the one of the process they start).
+// The local server's name for the data folder dataDirectory: "maria2-<hash of the folder>".
+// Linux and macOS: a socket in a folder only this user can use, so nobody else can take the name
+// first, connect, or read what is sent: $XDG_RUNTIME_DIR when it is such a folder (owned by this
+// user, mode 0700, not a link), else <temp>/maria2-<uid>/, created 0700 when missing. Empty when
+// neither can be used (someone else's or a too open folder under that name): then there is no
+// single instance. *problem says why, or why $XDG_RUNTIME_DIR was passed over; empty when all is
+// well. Windows: a named pipe, user-only by its access rights (see PeerCheck.h).
+// Other data folders (tests with their own XDG_DATA_HOME) get other names.
+QString instanceServerName(const QString& dataDirectory, QString* problem = nullptr);
+// The name in runtimeDirectory, as is (tests name the one of the process they start).
 QString instanceServerName(const QString& dataDirectory, const QString& runtimeDirectory);
 
 class SingleInstance final : public QObject {
@@ -56,7 +62,8 @@ public:
     explicit SingleInstance(const QString& serverName, QObject* parent = nullptr);
     ~SingleInstance() override; // stops listening (the socket file goes)
 
-    // Hands message to the running instance, or, when none answers, becomes the instance. A
+    // Hands message to the running instance, or, when none answers, becomes the instance
+    // (Standalone when serverName is empty: no private folder for it). A
     // socket file left by a crashed one is removed. Two processes starting at the same moment
     // end with exactly one instance (the step from "nobody answers" to "listening" is done under
     // a lock file). Blocks for at most about timeoutMs (twice, when another is starting).
@@ -70,11 +77,12 @@ public:
 
     enum class SendResult { Delivered, NoInstance, Failed };
     // Sends one message to the instance listening on serverName and waits for its answer.
+    // Failed, with nothing sent, when the listener runs as another user.
     static SendResult send(const QString& serverName, const InstanceMessage& message, int timeoutMs,
                            QString* error);
 
 signals:
-    // A message from another `maria2`, already answered.
+    // A message from another `maria2` of this user, already answered.
     void messageReceived(const maria2::gui::InstanceMessage& message);
 
 private:

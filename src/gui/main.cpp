@@ -222,8 +222,9 @@ int main(int argc, char* argv[]) {
     const QStringList urls = toUrls(parser.positionalArguments());
 
     // Before anything opens the database: a second process hands over and goes.
-    maria2::gui::SingleInstance instance(
-        maria2::gui::instanceServerName(QFileInfo(maria2::app::databasePath()).absolutePath()));
+    QString socketProblem;
+    maria2::gui::SingleInstance instance(maria2::gui::instanceServerName(
+        QFileInfo(maria2::app::databasePath()).absolutePath(), &socketProblem));
     QString instanceProblem;
     if (!screenshot) {
         maria2::gui::InstanceMessage message;
@@ -261,6 +262,9 @@ int main(int argc, char* argv[]) {
     }
     for (const auto& warning : loaded.warnings) {
         spdlog::warn("{}", warning);
+    }
+    if (!socketProblem.isEmpty()) {
+        spdlog::warn("single instance: {}", socketProblem.toStdString());
     }
     if (!instanceProblem.isEmpty()) {
         spdlog::warn("single instance: {}; a second maria2 will run on its own",
@@ -308,13 +312,14 @@ int main(int argc, char* argv[]) {
         box->open();
     }
     offerPowerActionWhenQueueFinishes(queueWatch, power.get(), &window);
-    // URLs from a later `maria2 URL...`: added like this process's own, window brought up.
+    // URLs from a later `maria2 URL...`: offered in the add dialog (or added, when the person
+    // opted out of confirming), window brought up.
     QObject::connect(&instance, &maria2::gui::SingleInstance::messageReceived, &window,
                      [&window](const maria2::gui::InstanceMessage& message) {
-                         window.addRequests(toRequests(message.urls));
                          if (message.show) {
                              bringUp(window);
                          }
+                         window.addUrlsFromOtherProcess(message.urls); // its dialog on top
                      });
 
     window.addRequests(toRequests(urls));

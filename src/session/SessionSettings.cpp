@@ -25,7 +25,7 @@ using Json = nlohmann::ordered_json;
 
 // What a running Session applies at once (see applyConfig below). Everything else is copied by
 // the engine pool or its engines when they are built, or read once at start (log files).
-constexpr std::array<std::string_view, 19> kLiveKeys{
+constexpr std::array<std::string_view, 20> kLiveKeys{
     "PerformanceSettings.MaxConcurrentDownloads",
     "PerformanceSettings.DownloadSpeedLimit",
     "PerformanceSettings.ResourceThreshold.CPUUsage",
@@ -44,6 +44,7 @@ constexpr std::array<std::string_view, 19> kLiveKeys{
     "Interface.WhenQueueFinishes",
     "Interface.DropTarget",
     "Interface.SpeedLimitPresets",
+    "Interface.ConfirmUrlsFromOtherProcesses", // read at each hand-over
     "Logging.Level",
 };
 

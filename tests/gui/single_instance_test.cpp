@@ -2,7 +2,9 @@
 // one process (the sender on a thread of its own, since it waits for the answer this thread
 // gives), and between REAL processes: the `maria2` binary started twice with its own config,
 // data and runtime folders - the second hands its URL over and exits 0, the first downloads it;
-// a crashed instance's socket is taken over; two started at once end as one.
+// a crashed instance's socket is taken over; two started at once end as one. (These processes
+// opt out of confirming handed-over URLs, so they download at once; the confirmation and the
+// socket's security: single_instance_security_test.cpp.)
 #include "SingleInstance.h"
 #include "support/TestServers.h"
 
@@ -259,7 +261,7 @@ protected:
         ASSERT_TRUE(config.open(QIODevice::WriteOnly));
         config.write(QStringLiteral(R"({
   "Download": { "Directory": "%1" },
-  "Interface": { "ProgressIntervalMs": 100 },
+  "Interface": { "ProgressIntervalMs": 100, "ConfirmUrlsFromOtherProcesses": false },
   "PerformanceSettings": {
     "DownloadSpeedLimit": 0,
     "ResourceThreshold": { "CPUUsage": 100, "MemoryUsage": 100 }

@@ -19,6 +19,10 @@ namespace {
 
 using maria2::test::NginxServer;
 
+// two.bin (2 MiB) under a 512 KiB/s limit takes 4 s; a run that is not done after this (0.3 x
+// the limit) was starved by the limiter, not slowed by it.
+constexpr qint64 kLimitedRunMaxMs = qint64(4000 / 0.3);
+
 struct RunResult {
     int exitCode = -1;
     QString out;
@@ -302,9 +306,11 @@ TEST_F(CliTest, OverallLimitSlowsTheDownloadAndStatsJsonRecordsIt) {
     const qint64 elapsedMs = clock.elapsed();
     ASSERT_EQ(r.exitCode, 0) << r.err.toStdString();
     EXPECT_EQ(maria2::test::sha256OfFile(out("two.bin")), s_twoSha);
-    // 2 MiB at 512 KiB/s is 4 s; a limit can only make it slower, so only a lower bound, with
-    // room for the bucket's initial burst.
+    // 2 MiB at 512 KiB/s is 4 s: not much sooner (room for the bucket's initial burst), and not
+    // so much later that the limiter must have starved it (at least 0.3 x the limit, start-up of
+    // the sanitized maria2c included).
     EXPECT_GE(elapsedMs, 2500);
+    EXPECT_LE(elapsedMs, kLimitedRunMaxMs);
 
     QFile f(stats);
     ASSERT_TRUE(f.open(QIODevice::ReadOnly));
@@ -331,7 +337,8 @@ TEST_F(CliTest, PerDownloadLimitAndStatsOnStdout) {
     const qint64 elapsedMs = clock.elapsed();
     ASSERT_EQ(r.exitCode, 0) << r.err.toStdString();
     EXPECT_EQ(maria2::test::sha256OfFile(out("two.bin")), s_twoSha);
-    EXPECT_GE(elapsedMs, 2500); // 4 s at the limit; only a lower bound
+    EXPECT_GE(elapsedMs, 2500); // 4 s at the limit
+    EXPECT_LE(elapsedMs, kLimitedRunMaxMs);
     // stdout carries only the JSON lines; the person's notices and summary move to stderr.
     const QList<QJsonObject> lines = jsonLines(r.out);
     ASSERT_GE(lines.size(), 1) << r.out.toStdString();

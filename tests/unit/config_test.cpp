@@ -87,6 +87,7 @@ void expectSameConfig(const Config& a, const Config& b) {
     EXPECT_EQ(a.ui.whenQueueFinishes, b.ui.whenQueueFinishes);
     EXPECT_EQ(a.ui.dropTarget, b.ui.dropTarget);
     EXPECT_EQ(a.ui.speedLimitPresets, b.ui.speedLimitPresets);
+    EXPECT_EQ(a.ui.confirmUrlsFromOtherProcesses, b.ui.confirmUrlsFromOtherProcesses);
     EXPECT_EQ(a.logging.level, b.logging.level);
     EXPECT_EQ(a.logging.toFile, b.logging.toFile);
     EXPECT_EQ(a.logging.maxFileSizeMb, b.logging.maxFileSizeMb);
@@ -99,10 +100,11 @@ Config allChanged() {
     c.performance = {17, 123456789012, 2048, 55, 66};
     c.download = {"/tmp/dl dir/ünï", true, false};
     c.retry = {9, 250, 9000};
-    c.network = {12, 4096, 90, 3, "Agent/1.0 \"q\"", "http://proxy:3128", false, "/etc/ca.pem"};
+    c.network = {12,    4096,          90,   3,   "Agent/1.0 \"q\"", "http://proxy:3128",
+                 false, "/etc/ca.pem", true, true};
     c.queue = {2, 7, 30, 900, "weekdays 09:00-17:00 at 512K", false};
     c.monitor = {500, 5, 15, 1024};
-    c.ui = {1000, false, true, false, false, "shutdown", true, "100K, 7M"};
+    c.ui = {1000, false, true, false, false, "shutdown", true, "100K, 7M", false};
     c.logging = {"debug", false, 50, 9};
     return c;
 }
@@ -292,6 +294,14 @@ const std::vector<BoolKey> kBoolKeys{
      [](const Config& c) {
          return c.network.checkCertificate;
      }},
+    {"Network.KeepHeadersAcrossHosts",
+     [](const Config& c) {
+         return c.network.keepHeadersAcrossHosts;
+     }},
+    {"Network.AllowInsecureRedirect",
+     [](const Config& c) {
+         return c.network.allowInsecureRedirect;
+     }},
     {"Queue.StopOutsideWindows",
      [](const Config& c) {
          return c.queue.stopOutsideWindows;
@@ -319,6 +329,10 @@ const std::vector<BoolKey> kBoolKeys{
     {"Interface.DropTarget",
      [](const Config& c) {
          return c.ui.dropTarget;
+     }},
+    {"Interface.ConfirmUrlsFromOtherProcesses",
+     [](const Config& c) {
+         return c.ui.confirmUrlsFromOtherProcesses;
      }},
 };
 
@@ -644,7 +658,7 @@ TEST(ConfigToJson, RoundTripsEveryKey) {
         ++leaves;
     }
     EXPECT_EQ(json.flatten().size(), leaves); // nothing beyond the documented keys
-    EXPECT_EQ(leaves, 48U);
+    EXPECT_EQ(leaves, 51U);
     EXPECT_NE(text.find("\n  \"PerformanceSettings\": {\n    \"MaxConcurrentDownloads\": 17"),
               std::string::npos)
         << text;

@@ -46,6 +46,9 @@ struct NetworkSettings {
     std::string proxy;              // Network.Proxy (all-proxy URL), empty = none/system env
     bool checkCertificate = true;   // Network.CheckCertificate
     std::string caCertificate;      // Network.CACertificate (PEM file), empty = system store
+    bool keepHeadersAcrossHosts = false; // Network.KeepHeadersAcrossHosts: --header after a
+                                         // redirect to another host (and URL credentials)
+    bool allowInsecureRedirect = false;  // Network.AllowInsecureRedirect: https -> http
 };
 
 struct QueueSettings {
@@ -79,6 +82,10 @@ struct InterfaceSettings {
     // Interface.SpeedLimitPresets: the speed-limit menus' entries, "512K, 1M, 10M" (B/s with
     // K/M/G, 1024-based); checked at load.
     std::string speedLimitPresets = "512K, 1M, 2M, 5M, 10M, 20M, 50M";
+    // Interface.ConfirmUrlsFromOtherProcesses: URLs handed over by another `maria2` (a
+    // terminal, a browser extension, any program of this user) open the add dialog instead of
+    // starting at once.
+    bool confirmUrlsFromOtherProcesses = true;
 };
 
 struct LoggingSettings {
