@@ -110,6 +110,14 @@ const std::vector<Spec>& specs() {
              o.referer = v;
              return std::string();
          }},
+        {"keep-headers-across-hosts", 0, Arg::OptionalBool,
+         [](CliOptions& o, const std::string& v) {
+             return setBool("keep-headers-across-hosts", v, o.keepHeadersAcrossHosts);
+         }},
+        {"allow-insecure-redirect", 0, Arg::OptionalBool,
+         [](CliOptions& o, const std::string& v) {
+             return setBool("allow-insecure-redirect", v, o.allowInsecureRedirect);
+         }},
         {"all-proxy", 0, Arg::Required,
          [](CliOptions& o, const std::string& v) {
              o.allProxy = v;
@@ -412,7 +420,13 @@ Download files over HTTP(S) and FTP. Each URI is a separate download.
                                 table (connections, MB/s, CPU s, time to first byte)
      --verify=auto|off          Verify against a NAME.sha256 or SHA256SUMS published
                                 beside the URL, when there is one (default off)
-     --header=HEADER            Extra request header, e.g. "X-Token: abc" (repeatable)
+     --header=HEADER            Extra request header, e.g. "X-Token: abc" (repeatable); sent
+                                to the URL's own host only, never shown in logs
+     --keep-headers-across-hosts[=true|false]  Send --header values (and the URL's
+                                credentials) on after a redirect to another host (default:
+                                false; config Network.KeepHeadersAcrossHosts)
+     --allow-insecure-redirect[=true|false]  Follow a redirect from https to http
+                                (default: false; config Network.AllowInsecureRedirect)
  -U, --user-agent=UA            User-Agent to send
      --referer=URL              Referer to send
      --all-proxy=PROXY          Proxy for every protocol, e.g. http://user:pass@host:3128

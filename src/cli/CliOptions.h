@@ -10,33 +10,35 @@ namespace maria2::cli {
 
 struct CliOptions {
     std::vector<std::string> uris;
-    std::string dir;                           // -d, --dir
-    std::string out;                           // -o, --out
-    std::string inputFile;                     // -i, --input-file
-    std::optional<int> maxConcurrent;          // -j, --max-concurrent-downloads
-    bool continueDownload = false;             // -c, --continue
-    std::vector<std::string> headers;          // --header (repeatable)
-    std::string userAgent;                     // -U, --user-agent
-    std::string referer;                       // --referer
-    std::string allProxy;                      // --all-proxy
-    std::optional<bool> checkCertificate;      // --check-certificate
-    std::string caCertificate;                 // --ca-certificate
-    std::optional<bool> allowOverwrite;        // --allow-overwrite
-    std::string confPath;                      // --conf-path
-    std::optional<int> maxTries;               // -m, --max-tries
-    std::optional<int> connectTimeout;         // --connect-timeout
-    std::optional<int> split;                  // -s, --split
-    std::optional<int> maxConnectionPerServer; // -x, --max-connection-per-server
-    std::optional<std::int64_t> minSplitSize;  // -k, --min-split-size (bytes)
-    std::string checksum;                      // --checksum=TYPE=DIGEST
-    bool verifyAuto = false;                   // --verify=auto: NAME.sha256 / SHA256SUMS
-    std::string engine;                        // --engine=NAME: force an engine of the pool
-    bool engineReport = false;                 // --engine-report: each engine in turn
-    bool quiet = false;                        // -q, --quiet
-    bool help = false;                         // -h, --help
-    bool version = false;                      // -v, --version
-    std::string logFile;                       // -l, --log ("-" = stdout)
-    std::string logLevel;                      // --log-level
+    std::string dir;                            // -d, --dir
+    std::string out;                            // -o, --out
+    std::string inputFile;                      // -i, --input-file
+    std::optional<int> maxConcurrent;           // -j, --max-concurrent-downloads
+    bool continueDownload = false;              // -c, --continue
+    std::vector<std::string> headers;           // --header (repeatable)
+    std::string userAgent;                      // -U, --user-agent
+    std::string referer;                        // --referer
+    std::optional<bool> keepHeadersAcrossHosts; // --keep-headers-across-hosts
+    std::optional<bool> allowInsecureRedirect;  // --allow-insecure-redirect (https -> http)
+    std::string allProxy;                       // --all-proxy
+    std::optional<bool> checkCertificate;       // --check-certificate
+    std::string caCertificate;                  // --ca-certificate
+    std::optional<bool> allowOverwrite;         // --allow-overwrite
+    std::string confPath;                       // --conf-path
+    std::optional<int> maxTries;                // -m, --max-tries
+    std::optional<int> connectTimeout;          // --connect-timeout
+    std::optional<int> split;                   // -s, --split
+    std::optional<int> maxConnectionPerServer;  // -x, --max-connection-per-server
+    std::optional<std::int64_t> minSplitSize;   // -k, --min-split-size (bytes)
+    std::string checksum;                       // --checksum=TYPE=DIGEST
+    bool verifyAuto = false;                    // --verify=auto: NAME.sha256 / SHA256SUMS
+    std::string engine;                         // --engine=NAME: force an engine of the pool
+    bool engineReport = false;                  // --engine-report: each engine in turn
+    bool quiet = false;                         // -q, --quiet
+    bool help = false;                          // -h, --help
+    bool version = false;                       // -v, --version
+    std::string logFile;                        // -l, --log ("-" = stdout)
+    std::string logLevel;                       // --log-level
 
     // Speed limits (B/s, 0 = none; unset = the config's), metrics, queue restarts.
     std::optional<std::int64_t> overallLimit;  // --max-overall-download-limit

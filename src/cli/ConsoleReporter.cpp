@@ -2,12 +2,19 @@
 #include "core/text/Text.h"
 
 #include "core/net/Url.h"
+#include "core/text/TerminalText.h"
 #include "session/Session.h"
 
 #include <QString>
 
 namespace maria2::cli {
 namespace {
+
+// Everything printed here may come from a server (names, ETags and messages quoting them) or
+// from a URL: never hand a terminal its escape sequences.
+std::string shown(const std::string& text) {
+    return text::escapeForTerminal(text);
+}
 
 QString humanDuration(double seconds) {
     if (seconds < 0) {
@@ -44,7 +51,7 @@ void ConsoleReporter::onGovernorAction(const QString& message, bool throttled) {
     }
     clearLine();
     std::fprintf(stderr, "[%s] %s\n", throttled ? "WARN" : "NOTICE",
-                 message.toLocal8Bit().constData());
+                 shown(message.toStdString()).c_str());
     std::fflush(stderr);
     drawLine();
 }
@@ -58,26 +65,38 @@ void ConsoleReporter::onState(const DownloadSnapshot& s) {
     if (isFinal(s.state) || s.state == DownloadState::Paused) {
         t.endedMs = m_clock.elapsed();
     }
+    // Paused for want of space (the volume is below the free-space floor): in a script that is
+    // a full disk, exit code 9, not a download still in progress.
+    const bool spacePaused =
+        s.state == DownloadState::Paused && s.bottleneck == Bottleneck::DiskFull;
     if (s.state == DownloadState::Failed || needsAttention(s.state)) {
         m_lastError = s.error;
+    } else if (spacePaused) {
+        m_lastError = ErrorCode::DiskFull;
     }
     if (m_quiet) {
         return;
     }
+    if (spacePaused) {
+        clearLine();
+        std::fprintf(stderr, "[ERROR] #%llu %s: disk full: %s\n",
+                     static_cast<unsigned long long>(s.id), shown(net::redactUrl(s.url)).c_str(),
+                     shown(s.errorMessage).c_str());
+    }
     if (s.state == DownloadState::Completed) {
         clearLine();
-        std::fprintf(m_out, "[NOTICE] Download complete: %s\n", s.filePath.c_str());
+        std::fprintf(m_out, "[NOTICE] Download complete: %s\n", shown(s.filePath).c_str());
     } else if (s.state == DownloadState::Failed || needsAttention(s.state)) {
         clearLine();
         std::fprintf(stderr, "[ERROR] #%llu %s: %s%s%s\n", static_cast<unsigned long long>(s.id),
-                     net::redactUrl(s.url).c_str(),
+                     shown(net::redactUrl(s.url)).c_str(),
                      needsAttention(s.state) ? toString(s.state) : "",
-                     needsAttention(s.state) ? ": " : "", s.errorMessage.c_str());
+                     needsAttention(s.state) ? ": " : "", shown(s.errorMessage).c_str());
         if (s.state == DownloadState::LinkExpired) {
             std::fprintf(stderr,
                          "        the bytes are kept: run again with -c -o '%s' and a "
                          "fresh URL\n",
-                         s.fileName.c_str());
+                         shown(s.fileName).c_str());
         }
     }
     std::fflush(m_out);
@@ -156,7 +175,8 @@ int ConsoleReporter::exitCode(bool interrupted) const {
     bool unfinished = false;
     bool failed = false;
     for (const auto& s : m_session.downloads()) {
-        if (s.state == DownloadState::Failed || needsAttention(s.state)) {
+        if (s.state == DownloadState::Failed || needsAttention(s.state) ||
+            (s.state == DownloadState::Paused && s.bottleneck == Bottleneck::DiskFull)) {
             failed = true;
         } else if (s.state != DownloadState::Completed) {
             unfinished = true;
@@ -201,7 +221,7 @@ void ConsoleReporter::printSummary() {
                                       ? s.filePath
                                       : net::redactUrl(s.url);
         std::fprintf(m_out, "%6llu|%4s|%9s/s|%s\n", static_cast<unsigned long long>(s.id), stat,
-                     text::formatBytes(avg, text::Spacing::Compact).c_str(), where.c_str());
+                     text::formatBytes(avg, text::Spacing::Compact).c_str(), shown(where).c_str());
     }
     std::fprintf(m_out, "\nStatus Legend:\n(OK):download completed.(ERR):error occurred.");
     if (anyInProgress) {

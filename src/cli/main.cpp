@@ -4,8 +4,10 @@
 #include "cli/ConsoleReporter.h"
 #include "cli/StatsJsonWriter.h"
 #include "core/integrity/Checksum.h"
+#include "core/log/Redaction.h"
 #include "core/net/Url.h"
 #include "core/pool/EngineReport.h"
+#include "core/text/TerminalText.h"
 #include "session/AppSetup.h"
 #include "session/QtDigest.h"
 #include "session/Session.h"
@@ -104,6 +106,14 @@ int main(int argc, char** argv) {
         }
         config.network.caCertificate = opt.caCertificate;
     }
+    if (opt.keepHeadersAcrossHosts) {
+        config.network.keepHeadersAcrossHosts = *opt.keepHeadersAcrossHosts;
+    }
+    if (opt.allowInsecureRedirect) {
+        config.network.allowInsecureRedirect = *opt.allowInsecureRedirect;
+    }
+    // The person's header names are secret wherever a log shows a request (--log-level=debug).
+    maria2::log::addSecretHeaders(opt.headers);
     if (!opt.allProxy.empty()) {
         config.network.proxy = opt.allProxy;
     }
@@ -209,7 +219,10 @@ int main(int argc, char** argv) {
         }
         const auto rows = maria2::runEngineReport(config, request, scratch.path().toStdString(),
                                                   maria2::qtDigestFactory());
-        std::printf("%s", maria2::formatEngineReport(rows).c_str());
+        // A row's error may quote the server: printed escaped, the table's own lines kept.
+        std::printf("%s", maria2::text::escapeForTerminal(maria2::formatEngineReport(rows),
+                                                          maria2::text::Newlines::Keep)
+                              .c_str());
         const bool anyOk =
             std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r.ok; });
         return anyOk ? 0 : 1;

@@ -135,8 +135,7 @@ void initLogging(const Config& config, const LogOptions& options) {
     setup.maxFileSizeBytes = static_cast<std::size_t>(config.logging.maxFileSizeMb) << 20;
     setup.maxFiles = static_cast<std::size_t>(config.logging.maxFiles);
     if (config.logging.toFile) {
-        const QString path = logFilePath();
-        QDir().mkpath(QFileInfo(path).absolutePath());
+        const QString path = logFilePath(); // log::init makes its folder, owner-only
         setup.rotatingFile = path.toStdString();
     }
     setup.console = options.toConsole;

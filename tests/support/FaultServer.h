@@ -32,6 +32,8 @@
 //                            response, the others at F (0: unpaced)
 //   /capped/NAME?rate=R&total=T&max=M  R B/s per response, T B/s for all /capped/ responses
 //                            together (0: none), 503 + Retry-After: 1 beyond M at once
+//   /redirect-host/NAME?to=HOST&status=S  S (default 302) to http://HOST:PORT/NAME, this server
+//                            under another name (default "localhost"): a cross-host redirect
 //   /_reset                  clears the counters (resetCounters())
 // "Once" counters are per (fault, NAME), count only GETs that got a 200/206 body, and HEAD
 // requests never trigger reset/short/stall faults.
@@ -74,6 +76,7 @@ public:
 
     // The request log, one object per request, oldest first:
     //   method, path (raw, no query), query, range and if_range (request headers, "" if none),
+    //   host (the Host header), headers (an object of every request header, names lower case),
     //   status, sent (body bytes), conn (TCP connection number, from 1), outcome ("complete",
     //   "reset", "short", "stall" or "client-closed").
     // A line is written once its response is over (after a reset, a short close, or the end of a

@@ -333,6 +333,9 @@ bool NginxServer::writeConfig(QString* error) {
             "        location /redirect-https/ {\n"
             "            rewrite ^/redirect-https/(.*)$ https://localhost:%5/$1 redirect;\n"
             "        }\n"
+            "        location /redirect-http/ {\n"
+            "            rewrite ^/redirect-http/(.*)$ http://127.0.0.1:%7/$1 redirect;\n"
+            "        }\n"
             "        location = /loop {\n"
             "            return 302 /loop;\n"
             "        }\n"
@@ -385,7 +388,7 @@ bool NginxServer::writeConfig(QString* error) {
             "}\n")
             .arg(q(p + QStringLiteral("/tls/server.crt")), q(p + QStringLiteral("/tls/server.key")),
                  q(doc), q(doc + QLatin1Char('/')), QString::number(m_httpsPort),
-                 q(p + QStringLiteral("/htpasswd")));
+                 q(p + QStringLiteral("/htpasswd")), QString::number(m_httpPort));
     return writeText(p + QStringLiteral("/nginx.conf"), conf, error);
 }
 

@@ -50,6 +50,7 @@ struct AccessLogEntry {
 //   /redirect/NAME        302 to /NAME            (Location is relative: absolute_redirect off)
 //   /redirect2/NAME       301 to /redirect/NAME   (two hops)
 //   /redirect-https/NAME  302 to https://localhost:HTTPSPORT/NAME (absolute, cross-scheme)
+//   /redirect-http/NAME   302 to http://127.0.0.1:HTTPPORT/NAME (absolute: https -> http)
 //   /loop                 302 to /loop, forever
 //   /cd/NAME              Content-Disposition: attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.bin
 //   /evil-cd/NAME         Content-Disposition: attachment; filename="../../escape.bin"

@@ -53,15 +53,23 @@ GET /_reset; HEAD requests are always served normally except where said otherwis
                             are sending (default 0: no limit) gets 503 + Retry-After: 1 (a
                             server or link that caps each connection, the total, or how many
                             connections it serves)
+  /redirect-host/NAME?to=HOST&status=S
+                            S (default 302) with Location http://HOST:PORT/NAME: this server
+                            again under another host name (default "localhost"), so a client
+                            sees a redirect to another host
+  /refuse-range/NAME?from=B  a ranged GET starting at byte B or later (default 1) gets 416 with
+                            Content-Range: bytes */SIZE although the range lies inside SIZE (a
+                            server whose ranges are broken); other requests are normal
   /_reset                   clears every counter, 200 "ok"
 
 One JSON line per request is appended to --log after the response is finished (after the reset,
 short close or stall):
-  {"method","path","query","range","if_range","status","sent","conn","outcome"}
+  {"method","path","query","range","if_range","host","headers","status","sent","conn","outcome"}
 path is the raw request path without the query; range and if_range are the raw request headers
 ("" when absent); sent counts body bytes handed to the kernel (for a reset: those the peer had
 acknowledged before the reset, waited for up to 2 s); conn numbers the TCP connections from 1;
-outcome is "complete", "reset", "short", "stall" or "client-closed".
+outcome is "complete", "reset", "short", "stall" or "client-closed"; host is the Host header and
+headers every request header (names in lower case; the last of repeated ones).
 
 Once listening, prints "fault_server listening on HOST:PORT pid=PID" on stdout.
 """
@@ -92,6 +100,7 @@ FAULTS = frozenset(
         "stall-once",
         "retry-after",
         "ignore-range",
+        "refuse-range",
         "wrong-range",
         "changing",
         "login-page",
@@ -99,6 +108,7 @@ FAULTS = frozenset(
         "degrade-once",
         "slow-region",
         "capped",
+        "redirect-host",
     }
 )
 XOR_TABLE = bytes(b ^ 0x5A for b in range(256))
@@ -335,6 +345,8 @@ class Handler(BaseHTTPRequestHandler):
             "query": split.query,
             "range": self.headers.get("Range", ""),
             "if_range": self.headers.get("If-Range", ""),
+            "host": self.headers.get("Host", ""),
+            "headers": {k.lower(): v for k, v in self.headers.items()},
             "status": 0,
             "sent": 0,
             "conn": self.conn_id,
@@ -393,6 +405,12 @@ class Handler(BaseHTTPRequestHandler):
                 )
                 return
             self.on_finish_capped = state.stop_sending
+        if fault == "redirect-host":
+            target = params.get("to", ["localhost"])[-1]
+            status = int_param(params, "status", 302, 300)
+            location = "http://%s:%d/%s" % (target, self.server.server_address[1], urllib.parse.quote(name))
+            self.send_simple(status, b"moved\n", "text/plain", head, [("Location", location)])
+            return
         if fault == "login-page":
             self.send_simple(200, LOGIN_PAGE, "text/html; charset=utf-8", head)
             return
@@ -411,6 +429,12 @@ class Handler(BaseHTTPRequestHandler):
         if fault != "ignore-range" and range_header is not None:
             if if_range is None or content.if_range_matches(if_range):
                 selection = parse_range(range_header, content.size)
+        if (
+            fault == "refuse-range"
+            and isinstance(selection, tuple)
+            and selection[0] >= int_param(params, "from", 1, 0)
+        ):
+            selection = "unsatisfiable"
         if selection == "unsatisfiable":
             self.send_simple(
                 416,

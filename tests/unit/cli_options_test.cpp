@@ -155,6 +155,24 @@ TEST(CliParse, CheckCertificate) {
     EXPECT_TRUE(*on.checkCertificate);
 }
 
+TEST(CliParse, RedirectPolicyFlags) {
+    const CliOptions none = ok({"http://h/x"});
+    EXPECT_FALSE(none.keepHeadersAcrossHosts.has_value());
+    EXPECT_FALSE(none.allowInsecureRedirect.has_value());
+    const CliOptions on = ok({"--keep-headers-across-hosts", "--allow-insecure-redirect=true"});
+    ASSERT_TRUE(on.keepHeadersAcrossHosts.has_value());
+    EXPECT_TRUE(*on.keepHeadersAcrossHosts);
+    ASSERT_TRUE(on.allowInsecureRedirect.has_value());
+    EXPECT_TRUE(*on.allowInsecureRedirect);
+    const CliOptions off =
+        ok({"--keep-headers-across-hosts=false", "--allow-insecure-redirect=false"});
+    EXPECT_FALSE(*off.keepHeadersAcrossHosts);
+    EXPECT_FALSE(*off.allowInsecureRedirect);
+    EXPECT_FALSE(maria2::cli::parseCommandLine({"--allow-insecure-redirect=maybe"}).error.empty());
+    EXPECT_NE(maria2::cli::helpText().find("--keep-headers-across-hosts"), std::string::npos);
+    EXPECT_NE(maria2::cli::helpText().find("--allow-insecure-redirect"), std::string::npos);
+}
+
 TEST(CliParse, AllowOverwrite) {
     const CliOptions yes = ok({"--allow-overwrite=true"});
     ASSERT_TRUE(yes.allowOverwrite.has_value());

@@ -2,6 +2,8 @@
 // init() with a rotating file in a private temporary directory.
 #include "core/log/Log.h"
 
+#include "core/log/DownloadLogBook.h"
+
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -60,7 +63,32 @@ INSTANTIATE_TEST_SUITE_P(
         RedactCase{"X-Api-Key: k-123456\r\n", "X-Api-Key: ***\r\n", "k-123456"},
         RedactCase{"X-API-KEY: k-654321", "X-API-KEY: ***", "k-654321"},
         RedactCase{"Authorization :  Basic zzz\r\n", "Authorization : ***\r\n", "zzz"},
-        RedactCase{"Authorization:\r\n", "Authorization: ***\r\n", "\r\n\r\n"}),
+        RedactCase{"Authorization:\r\n", "Authorization: ***\r\n", "\r\n\r\n"},
+        // Any name that says it holds a credential.
+        RedactCase{"X-Auth-Token: tk-1\r\n", "X-Auth-Token: ***\r\n", "tk-1"},
+        RedactCase{"Private-Token: glpat-xyz", "Private-Token: ***", "glpat-xyz"},
+        RedactCase{"X-Amz-Security-Token: FQoGZXIvYXdzE", "X-Amz-Security-Token: ***", "FQoG"},
+        RedactCase{"X-Goog-Api-Key: AIzaSy", "X-Goog-Api-Key: ***", "AIzaSy"},
+        RedactCase{"Api-Key: k1", "Api-Key: ***", "k1"},
+        RedactCase{"X-Client-Secret: cs-9", "X-Client-Secret: ***", "cs-9"},
+        RedactCase{"X-Csrftoken: c5rf", "X-Csrftoken: ***", "c5rf"},
+        // URL-valued headers lose userinfo, query and fragment.
+        RedactCase{"Location: https://cdn.example/f.iso?Signature=s1g\r\n",
+                   "Location: https://cdn.example/f.iso?***\r\n", "s1g"},
+        RedactCase{"location: http://u@h/x\n", "location: http://***@h/x\n", "u@"},
+        RedactCase{"Location: /next?token=t0k", "Location: /next?***", "t0k"},
+        RedactCase{"Content-Location: https://h/a?k=v", "Content-Location: https://h/a?***", "k=v"},
+        RedactCase{"Referer: https://site/page?session=55", "Referer: https://site/page?***",
+                   "session=55"},
+        // Request lines: the query of the target goes, method, path and version stay.
+        RedactCase{"GET /file.iso?token=abc HTTP/1.1\r\n", "GET /file.iso?*** HTTP/1.1\r\n", "abc"},
+        RedactCase{"HEAD /a/b#frag HTTP/2", "HEAD /a/b#*** HTTP/2", "frag"},
+        RedactCase{"GET http://u:pw@h/x?q=1 HTTP/1.1", "GET http://***@h/x?*** HTTP/1.1", "pw"},
+        // libcurl 7.88's HTTP/2 lines and 8.x's.
+        RedactCase{"h2h3 [authorization: Bearer xyz]", "h2h3 [authorization: ***]", "xyz"},
+        RedactCase{"h2h3 [:path: /f.iso?sig=zz9]", "h2h3 [:path: /f.iso?***]", "zz9"},
+        RedactCase{"[HTTP/2] [1] [cookie: sid=77]", "[HTTP/2] [1] [cookie: ***]", "sid=77"},
+        RedactCase{"Set-Cookie: a=b; x=[1]", "Set-Cookie: ***", "a=b"}),
     [](const ::testing::TestParamInfo<RedactCase>& info) {
         return "Case" + std::to_string(info.index);
     });
@@ -68,28 +96,73 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(LogRedact, OtherHeadersUntouched) {
     for (const char* line :
          {"Content-Type: text/plain\r\n", "Host: example.com:8080", "User-Agent: MAria2/0.1\n",
-          "Location: http://u@h/x\r\n", "X-Authorization-Hint: not a secret",
-          "Cookies-Enabled: yes", "X-Api-Key-Id: 42", "Accept: */*", "Content-Length: 0\r\n"}) {
+          "Location: http://h/x\r\n", "X-Authorization-Hint: not a secret", "Cookies-Enabled: yes",
+          "X-Api-Key-Id: 42", "Accept: */*", "Content-Length: 0\r\n"}) {
         EXPECT_EQ(redactHeader(line), line);
     }
 }
 
 TEST(LogRedact, LinesWithoutColonUntouched) {
     for (const char* line : {"HTTP/1.1 200 OK\r\n", "GET /secret HTTP/1.1", "", "\r\n",
-                             "Authorization Basic abc", "just some text\n"}) {
+                             "Authorization Basic abc", "just some text\n", "h2h3 [:method: GET]",
+                             "CONNECT h:443 HTTP/1.1", "Get /x?y HTTP/1.1"}) {
         EXPECT_EQ(redactHeader(line), line);
     }
 }
 
 TEST(LogRedact, IsSecretHeader) {
-    for (const char* name : {"Authorization", "authorization", "PROXY-AUTHORIZATION", "Cookie",
-                             "set-cookie", "X-Api-Key", "x-api-key"}) {
+    for (const char* name :
+         {"Authorization", "authorization", "PROXY-AUTHORIZATION", "Cookie", "set-cookie",
+          "X-Api-Key", "x-api-key", "X-Auth-Token", "x-amz-security-token", "Api-Key", "X-Token",
+          "Token", "X-Upload-Secret", "X-Password", "X-Hub-Signature", "X-Custom-Auth",
+          " Cookie "}) {
         EXPECT_TRUE(isSecretHeader(name)) << name;
     }
-    for (const char* name :
-         {"", "Content-Type", "Authorization2", "X-Authorization", "Cookies", "Api-Key", "Auth"}) {
+    for (const char* name : {"", "Content-Type", "Authorization2", "X-Authorization", "Cookies",
+                             "Auth", "X-Api-Key-Id", "Keep-Alive", "Tokens-Left", "Accept"}) {
         EXPECT_FALSE(isSecretHeader(name)) << name;
     }
+}
+
+TEST(LogRedact, RegisteredUserHeaderNamesAreSecret) {
+    // Names no pattern knows, as a person passes them with --header.
+    EXPECT_FALSE(isSecretHeader("X-Tenant-Pass-Unit7"));
+    EXPECT_EQ(redactHeader("X-Tenant-Pass-Unit7: hunter2"), "X-Tenant-Pass-Unit7: hunter2");
+    maria2::log::addSecretHeaders({"X-Tenant-Pass-Unit7: hunter2", "X-Empty-Unit7;"});
+    maria2::log::addSecretHeaderName("  Session-Unit7  ");
+    EXPECT_TRUE(isSecretHeader("x-tenant-pass-unit7"));
+    EXPECT_TRUE(isSecretHeader("X-EMPTY-UNIT7"));
+    EXPECT_TRUE(isSecretHeader("Session-Unit7"));
+    EXPECT_EQ(redactHeader("X-Tenant-Pass-Unit7: hunter2\r\n"), "X-Tenant-Pass-Unit7: ***\r\n");
+    EXPECT_EQ(redactHeader("h2h3 [x-tenant-pass-unit7: hunter2]"),
+              "h2h3 [x-tenant-pass-unit7: ***]");
+    maria2::log::addSecretHeaderName(""); // ignored
+    maria2::log::addSecretHeaderName(": value");
+    EXPECT_FALSE(isSecretHeader(""));
+}
+
+// ---------------------------------------------------------------------------------------------
+// scrubMessage: the logger's last pass over every message
+
+TEST(LogScrub, UrlsInFreeTextLoseSecrets) {
+    const std::string out = maria2::log::scrubMessage(
+        "[#3] new URL https://tok3n@cdn.example/f.iso?sig=s1g and 'ftp://u:pw@h/x' done");
+    EXPECT_EQ(out, "[#3] new URL https://***@cdn.example/f.iso?*** and 'ftp://***@h/x' done");
+}
+
+TEST(LogScrub, EscapesControlCharacters) {
+    EXPECT_EQ(maria2::log::scrubMessage("etag \x1b]0;owned\x07 \x1b[2J\nfake line"),
+              "etag \\x1b]0;owned\\x07 \\x1b[2J\\x0afake line");
+}
+
+TEST(LogScrub, PlainTextUnchanged) {
+    for (const char* text :
+         {"", "connection 3: GET bytes 0-100", "no scheme ://here", "r\xc3\xa9sum\xc3\xa9"}) {
+        EXPECT_EQ(maria2::log::scrubMessage(text), text);
+    }
+    EXPECT_FALSE(maria2::log::needsScrub("connection 3: GET bytes 0-100"));
+    EXPECT_TRUE(maria2::log::needsScrub("see http://h/"));
+    EXPECT_TRUE(maria2::log::needsScrub("bell\x07"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,6 +335,97 @@ TEST_F(LogInit, FailedInitKeepsThePreviousLogger) {
     spdlog::info("still-logging");
     spdlog::default_logger()->flush();
     EXPECT_NE(readAll(good).find("still-logging"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// init: every sink gets scrubbed text; files are the owner's
+
+TEST_F(LogInit, EverySinkGetsScrubbedText) {
+    const fs::path file = m_dir / "scrub.log";
+    LogSetup setup;
+    setup.rotatingFile = file.string();
+    ASSERT_NO_THROW(init(setup));
+    auto& book = *maria2::log::DownloadLogBook::shared();
+    book.forget(987654);
+    // A call site that forgot net::redactUrl, and a server's escape sequence.
+    spdlog::info("[#987654] GET https://ghp_t0ken@h.example/x.iso?X-Amz-Signature=s1g "
+                 "etag \x1b[2Jcleared");
+    spdlog::default_logger()->flush();
+
+    const std::string text = readAll(file);
+    for (const char* secret : {"ghp_t0ken", "s1g", "\x1b"}) {
+        EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in " << text;
+    }
+    EXPECT_NE(text.find("GET https://***@h.example/x.iso?*** etag \\x1b[2Jcleared"),
+              std::string::npos)
+        << text;
+    const auto lines = book.lines(987654);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].find("ghp_t0ken"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("https://***@h.example/x.iso?***"), std::string::npos) << lines[0];
+    book.forget(987654);
+}
+
+// Log files and the folders made for them are the owner's alone, whatever the umask.
+class LogFileMode : public LogInit {
+protected:
+    void SetUp() override {
+        LogInit::SetUp();
+        m_umask = ::umask(0); // the most permissive: spdlog's fopen alone would give 0666
+    }
+    void TearDown() override {
+        ::umask(m_umask);
+        LogInit::TearDown();
+    }
+    static unsigned modeOf(const fs::path& p) {
+        struct stat st {};
+        EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+        return st.st_mode & 07777;
+    }
+    mode_t m_umask = 0;
+};
+
+TEST_F(LogFileMode, RotatingFileAndNewFoldersAreOwnerOnly) {
+    const fs::path file = m_dir / "new" / "logs" / "maria2.log";
+    LogSetup setup;
+    setup.rotatingFile = file.string();
+    ASSERT_NO_THROW(init(setup));
+    spdlog::info("line");
+    spdlog::default_logger()->flush();
+    EXPECT_EQ(modeOf(file), 0600u);
+    EXPECT_EQ(modeOf(m_dir / "new" / "logs"), 0700u);
+    EXPECT_EQ(modeOf(m_dir / "new"), 0700u);
+}
+
+TEST_F(LogFileMode, RotatedFilesAreOwnerOnly) {
+    const fs::path file = m_dir / "rot.log";
+    LogSetup setup;
+    setup.rotatingFile = file.string();
+    setup.maxFileSizeBytes = 1024;
+    setup.maxFiles = 2;
+    ASSERT_NO_THROW(init(setup));
+    const std::string filler(200, 'x');
+    for (int i = 0; i < 30; ++i) { // ~6 KiB: rotates several times
+        spdlog::info("{} {}", i, filler);
+    }
+    spdlog::default_logger()->flush();
+    ASSERT_TRUE(fs::exists(m_dir / "rot.1.log"));
+    EXPECT_EQ(modeOf(file), 0600u);
+    EXPECT_EQ(modeOf(m_dir / "rot.1.log"), 0600u);
+}
+
+TEST_F(LogFileMode, ExtraFileIsOwnerOnlyAndAnOpenOneIsNarrowed) {
+    const fs::path extra = m_dir / "extra.log";
+    { std::ofstream(extra) << "old\n"; }
+    fs::permissions(extra, fs::perms::all);
+    ASSERT_EQ(modeOf(extra), 0777u);
+    LogSetup setup;
+    setup.extraFile = extra.string();
+    ASSERT_NO_THROW(init(setup));
+    spdlog::info("appended");
+    spdlog::default_logger()->flush();
+    EXPECT_EQ(modeOf(extra), 0600u);
+    EXPECT_NE(readAll(extra).find("old\n"), std::string::npos); // appended, not truncated
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 // thread.
 #include "core/engine/HttpResponse.h"
 #include "core/engine/SpeedMeter.h"
+#include "core/net/CurlOptions.h"
 
 #include <curl/curl.h>
 
@@ -34,7 +35,8 @@ struct Connection {
 
     Job* job = nullptr;
     CURL* easy = nullptr;
-    curl_slist* headers = nullptr;
+    net::RequestHeaders headers; // libcurl points into it: freed after the handle (members go
+                                 // after the destructor's body)
     HttpResponse response;
     char errorBuffer[CURL_ERROR_SIZE] = {};
 
@@ -61,9 +63,6 @@ struct Connection {
     ~Connection() {
         if (easy != nullptr) {
             curl_easy_cleanup(easy);
-        }
-        if (headers != nullptr) {
-            curl_slist_free_all(headers);
         }
     }
 };

@@ -171,9 +171,7 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
     if (!m_request.referer.empty()) {
         curl_easy_setopt(e, CURLOPT_REFERER, m_request.referer.c_str());
     }
-    for (const auto& header : m_request.headers) {
-        c->headers = curl_slist_append(c->headers, header.c_str());
-    }
+    c->headers.addUser(m_request.headers);
     // Ask for a range whenever it tells us something: to resume, for a planned segment, or
     // (bytes=0-) on a first request that would like to split, to learn whether ranges work.
     const bool wantsSplit = (m_request.split > 0 ? m_request.split : m_download.split) > 1;
@@ -187,15 +185,15 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
         // file. Only for the URL the bytes came from: a refreshed link is checked by hand.
         if (http && m_request.url == m_store.sourceUrl()) {
             if (!m_etag.empty() && !isWeakEtag(m_etag)) {
-                c->headers = curl_slist_append(c->headers, ("If-Range: " + m_etag).c_str());
+                c->headers.add("If-Range: " + m_etag);
             } else if (!m_lastModified.empty()) {
-                c->headers = curl_slist_append(c->headers, ("If-Range: " + m_lastModified).c_str());
+                c->headers.add("If-Range: " + m_lastModified);
             }
         }
     }
-    if (c->headers != nullptr) {
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
-    }
+    // The person's headers go to their URL's origin only; an https start never follows a
+    // redirect to plain http (unless the settings allow either).
+    c->headers.apply(e, m_request.url, m_network);
     if (spdlog::should_log(spdlog::level::debug)) {
         curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, &JobCallbacks::debug);
         curl_easy_setopt(e, CURLOPT_DEBUGDATA, c.get());
@@ -412,6 +410,9 @@ size_t Job::write(Connection& c, const char* data, size_t n) {
 }
 
 std::string Job::describeFailure(const Connection& c, CURLcode result) const {
+    if (std::string why = c.headers.refusedRedirect(result); !why.empty()) {
+        return why;
+    }
     if (!c.stopMessage.empty()) {
         return c.stopMessage;
     }

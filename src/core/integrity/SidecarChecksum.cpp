@@ -67,6 +67,7 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
 std::optional<std::string> fetch(const std::string& url, const NetworkSettings& network,
                                  const std::vector<std::string>& headers,
                                  const std::string& userAgent, std::string* why) {
+    net::RequestHeaders requestHeaders; // libcurl points into it: it goes after the handle
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), &curl_easy_cleanup);
     if (!easy) {
         *why = "libcurl could not create a transfer";
@@ -74,25 +75,19 @@ std::optional<std::string> fetch(const std::string& url, const NetworkSettings& 
     }
     CURL* e = easy.get();
     std::string body;
-    curl_slist* list = nullptr;
-    for (const auto& h : headers) {
-        list = curl_slist_append(list, h.c_str());
-    }
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headerList(list,
-                                                                           &curl_slist_free_all);
+    requestHeaders.addUser(headers);
     curl_easy_setopt(e, CURLOPT_URL, url.c_str());
     net::applyNetworkOptions(e, network, userAgent);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L); // a small file: never hang the verification
-    if (list != nullptr) {
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
-    }
+    requestHeaders.apply(e, url, network);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &collect);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
     const CURLcode rc = curl_easy_perform(e);
     long status = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK) {
-        *why = curl_easy_strerror(rc);
+        const std::string refused = requestHeaders.refusedRedirect(rc);
+        *why = !refused.empty() ? refused : std::string(curl_easy_strerror(rc));
         return std::nullopt;
     }
     if (status >= 300) {

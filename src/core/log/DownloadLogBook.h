@@ -2,7 +2,8 @@
 // Each download's own recent log lines, for the details pane: a spdlog sink that keeps the lines
 // beginning "[#N] " (N = the engine's download id, unique across the pool), the last few hundred
 // per download, for the downloads written to most recently. Lines arrive already redacted (URLs
-// through net::redactUrl, headers through log::redactHeader), and are kept as they are.
+// through net::redactUrl, headers through log::redactHeader, and every message through the
+// logger's log::scrubMessage), and are kept as they are.
 //
 // log::init adds the shared() book to every logger it makes, at info level whatever the file
 // log's level: the details pane shows what happened even when the file log is quiet.

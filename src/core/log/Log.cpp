@@ -1,7 +1,7 @@
 #include "core/log/Log.h"
-#include "core/text/Text.h"
 
 #include "core/log/DownloadLogBook.h"
+#include "core/log/LogFile.h"
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/rotating_file_sink.h>
@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <memory>
 #include <vector>
 
@@ -24,35 +23,37 @@ spdlog::level::level_enum toLevel(std::string_view name) {
     return spdlog::level::from_str(std::string(name));
 }
 
+// Scrubs each message once, before any sink (file, console, download log book) sees it, so a
+// call site that forgets to redact a URL or prints a server's escape sequences cannot leak it.
+// Only lines that pass the level check get here; most need no copy (needsScrub is one pass).
+class ScrubbingLogger final : public spdlog::logger {
+public:
+    using spdlog::logger::logger;
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        const std::string_view payload(msg.payload.data(), msg.payload.size());
+        if (!needsScrub(payload)) {
+            spdlog::logger::sink_it_(msg);
+            return;
+        }
+        const std::string clean = scrubMessage(payload);
+        spdlog::details::log_msg copy = msg;
+        copy.payload = spdlog::string_view_t(clean.data(), clean.size());
+        spdlog::logger::sink_it_(copy);
+    }
+};
+
+// Runs before spdlog opens (or, rotating, re-creates) a log file.
+spdlog::file_event_handlers privateFileHandlers() {
+    spdlog::file_event_handlers handlers;
+    handlers.before_open = [](const spdlog::filename_t& name) {
+        detail::preparePrivateFile(name);
+    };
+    return handlers;
+}
+
 } // namespace
-
-bool isSecretHeader(std::string_view name) {
-    static constexpr std::array<std::string_view, 5> kSecret{"authorization", "proxy-authorization",
-                                                             "cookie", "set-cookie", "x-api-key"};
-    return std::any_of(kSecret.begin(), kSecret.end(),
-                       [&](std::string_view s) { return text::iequals(s, name); });
-}
-
-std::string redactHeader(std::string_view line) {
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) {
-        return std::string(line);
-    }
-    std::string_view name = line.substr(0, colon);
-    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) {
-        name.remove_suffix(1);
-    }
-    if (!isSecretHeader(name)) {
-        return std::string(line);
-    }
-    std::string_view ending;
-    if (line.size() >= 2 && line.substr(line.size() - 2) == "\r\n") {
-        ending = "\r\n";
-    } else if (!line.empty() && line.back() == '\n') {
-        ending = "\n";
-    }
-    return std::string(line.substr(0, colon + 1)) + " ***" + std::string(ending);
-}
 
 bool isValidLevel(std::string_view level) {
     static constexpr std::array<std::string_view, 6> kLevels{"trace", "debug", "info",
@@ -67,7 +68,8 @@ void init(const LogSetup& setup) {
     try {
         if (!setup.rotatingFile.empty()) {
             auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-                setup.rotatingFile, setup.maxFileSizeBytes, setup.maxFiles);
+                setup.rotatingFile, setup.maxFileSizeBytes, setup.maxFiles, false,
+                privateFileHandlers());
             sink->set_level(fileLevel);
             sinks.push_back(sink);
         }
@@ -76,7 +78,8 @@ void init(const LogSetup& setup) {
             if (setup.extraFile == "-") {
                 sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
             } else {
-                sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(setup.extraFile);
+                sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(setup.extraFile, false,
+                                                                           privateFileHandlers());
             }
             sink->set_level(fileLevel);
             sinks.push_back(sink);
@@ -98,7 +101,7 @@ void init(const LogSetup& setup) {
         sinks.push_back(book);
         lowest = std::min(lowest, book->level());
     }
-    auto logger = std::make_shared<spdlog::logger>("maria2", sinks.begin(), sinks.end());
+    auto logger = std::make_shared<ScrubbingLogger>("maria2", sinks.begin(), sinks.end());
     logger->set_level(lowest);
     logger->flush_on(spdlog::level::warn);
     if (auto old = spdlog::default_logger()) {

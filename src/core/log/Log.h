@@ -1,18 +1,14 @@
 #pragma once
-// Logging set-up (spdlog) and the redaction every logged header or URL goes through:
-// Authorization, cookies and proxy passwords never reach a log.
+// Logging set-up (spdlog) and the redaction every log line goes through (core/log/Redaction.h):
+// credentials, signed queries and the person's own headers never reach a log, and log files are
+// readable by their owner only.
+#include "core/log/Redaction.h"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace maria2::log {
-
-// "Authorization: Basic abc" -> "Authorization: ***". Also Proxy-Authorization, Cookie,
-// Set-Cookie; case-insensitive; keeps the line ending. Other lines are returned unchanged.
-std::string redactHeader(std::string_view line);
-
-// True for header names whose value is a secret.
-bool isSecretHeader(std::string_view name);
 
 struct LogSetup {
     std::string level = "info"; // file log level: trace|debug|info|warn|error|off
@@ -29,7 +25,9 @@ struct LogSetup {
 
 // Replaces spdlog's default logger with one writing to the configured sinks, and (unless
 // setup.downloadLogBook is off) to the download log book (DownloadLogBook::shared(), info and
-// above whatever setup.level says).
+// above whatever setup.level says). The logger passes every message through scrubMessage
+// before any sink sees it. Log files are created mode 0600 (also each rotated file), an
+// existing one is narrowed to 0600, and missing folders above them are created 0700 (POSIX).
 // Safe to call again (the previous logger is flushed and dropped). Throws std::runtime_error
 // naming the file when a log file cannot be opened.
 void init(const LogSetup& setup);

@@ -84,6 +84,11 @@ std::optional<ParsedUrl> parseUrl(std::string_view input, std::string* error) {
     if (input.empty()) {
         return fail("empty");
     }
+    // curl_url_set takes a C string: past a NUL (JSON's \u0000 in a hand-over message, a
+    // line of an input file) curl would check only the first part and we would pass on all.
+    if (input.find('\0') != std::string_view::npos) {
+        return fail("contains a NUL character");
+    }
     const std::string given(input);
     if (const std::string scheme = schemeOf(given); !scheme.empty() && !isSupportedScheme(scheme)) {
         return fail("unsupported scheme '" + scheme + "' (use http, https, ftp or ftps)");
@@ -118,31 +123,71 @@ std::optional<ParsedUrl> parseUrl(std::string_view input, std::string* error) {
     if (!full) {
         return fail("cannot be normalised");
     }
+    // curl decodes %-escapes in a host name and writes them back raw ("%7F" becomes a DEL),
+    // giving a URL it refuses itself: only a normal form that parses again is passed on.
+    UrlHandle again(curl_url());
+    const CURLUcode rc2 = again ? curl_url_set(again.get(), CURLUPART_URL, full->c_str(),
+                                               CURLU_URLENCODE | CURLU_NON_SUPPORT_SCHEME)
+                                : CURLUE_OUT_OF_MEMORY;
+    if (rc2 != CURLUE_OK) {
+        return fail(std::string("cannot be normalised: ") + curl_url_strerror(rc2));
+    }
     parsed.url = *full;
     return parsed;
 }
 
 std::string redactUrl(std::string_view url) {
-    UrlHandle u(curl_url());
     const std::string given(url);
+    UrlHandle u(curl_url());
     if (u && curl_url_set(u.get(), CURLUPART_URL, given.c_str(), CURLU_NON_SUPPORT_SCHEME) ==
                  CURLUE_OK) {
-        if (getPart(u.get(), CURLUPART_PASSWORD)) {
-            curl_url_set(u.get(), CURLUPART_PASSWORD, "***", 0);
-            if (auto full = getPart(u.get(), CURLUPART_URL)) {
-                return *full;
-            }
-        } else {
+        const bool userinfo = getPart(u.get(), CURLUPART_USER) ||
+                              getPart(u.get(), CURLUPART_PASSWORD) ||
+                              getPart(u.get(), CURLUPART_OPTIONS);
+        const bool query = getPart(u.get(), CURLUPART_QUERY).has_value();
+        const bool fragment = getPart(u.get(), CURLUPART_FRAGMENT).has_value();
+        if (!userinfo && !query && !fragment) {
             return given;
         }
+        curl_url_set(u.get(), CURLUPART_PASSWORD, nullptr, 0);
+        curl_url_set(u.get(), CURLUPART_OPTIONS, nullptr, 0);
+        curl_url_set(u.get(), CURLUPART_USER, userinfo ? "***" : nullptr, 0);
+        curl_url_set(u.get(), CURLUPART_QUERY, nullptr, 0);
+        curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
+        if (auto full = getPart(u.get(), CURLUPART_URL)) {
+            return *full + (query ? "?***" : fragment ? "#***" : "");
+        }
     }
-    // Not parseable: mask any userinfo by hand so nothing secret slips through.
-    const auto start = given.find("://");
-    const auto at = given.rfind('@');
-    if (start != std::string::npos && at != std::string::npos && at > start + 3) {
-        return given.substr(0, start + 3) + "***" + given.substr(at);
+    // Not parseable: mask by hand, erring towards hiding too much. The query starts at the
+    // first '?' or '#'; before it, everything up to the last '@' is userinfo (a password may
+    // hold an unencoded '/' or '@').
+    std::string out = given;
+    const auto cut = out.find_first_of("?#");
+    std::string tail;
+    if (cut != std::string::npos) {
+        tail = out[cut] == '?' ? "?***" : "#***";
+        out.resize(cut);
     }
-    return given;
+    // The userinfo starts after "scheme:" and any slashes (curl also reads "http:/u:pw@h" once
+    // the bad bytes of a query are masked), or at the very start without a scheme.
+    std::size_t start = 0;
+    const auto colon = out.find(':');
+    if (colon != std::string::npos && colon > 0 &&
+        out.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-") == colon &&
+        (colon + 1 == out.size() || out[colon + 1] == '/' || out[colon + 1] == '\\' ||
+         isSupportedScheme(out.substr(0, colon)))) {
+        start = colon + 1;
+    }
+    // Only '/': curl reads a backslash there as part of the userinfo, so it is masked with it.
+    while (start < out.size() && out[start] == '/') {
+        ++start;
+    }
+    const auto at = out.rfind('@');
+    if (at != std::string::npos && at > start) {
+        out = out.substr(0, start) + "***" + out.substr(at);
+    }
+    return out + tail;
 }
 
 } // namespace maria2::net

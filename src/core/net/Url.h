@@ -18,10 +18,16 @@ bool isSupportedScheme(std::string_view scheme);
 
 // Parses a user-supplied URL. On failure returns nullopt and sets *error to a message that
 // names the URL and what is wrong with it ("unsupported scheme 'gopher'", "no host" ...).
+// Text with a NUL, or whose normal form curl would not read back ("%7F" in a host), is refused.
 std::optional<ParsedUrl> parseUrl(std::string_view input, std::string* error = nullptr);
 
-// The URL with any password replaced by "***" (user kept), safe for logs and messages.
-// Unparseable input is returned with everything between "://" and the last '@' masked.
+// The URL safe for logs and messages: scheme, host, port and path kept; userinfo (a password,
+// or a token used as user name) shown as "***@", the query as "?***" and a fragment as "#***"
+// (a signed link's signature, an access token), so a reader sees that there was one.
+// "https://tok@h:8443/f.iso?sig=1#x" -> "https://***@h:8443/f.iso?***". A URL without any of
+// them is returned exactly as given. Unparseable input is masked by hand: everything between
+// "scheme:" and its slashes (or the start) and the last '@' before the query, and everything
+// from the first '?' or '#'.
 std::string redactUrl(std::string_view url);
 
 // The scheme of a URL ("https"), lower case; empty if none.
