@@ -347,3 +347,78 @@ TEST(ControlFileTrust, WrittenRangesCountOnlyInTheBootThatWroteThem) {
     d.bootId.clear();
     EXPECT_EQ(trustedRanges(d, ""), d.ranges); // unknown then, even if "equal"
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile or damaged control files (issue 15; tests/fuzz/fuzz_control_file): every size and
+// offset must be a whole number in the file, and the file itself small.
+
+TEST(ControlFileCodec, NegativeFractionalOrNonNumericSizesRejectTheFile) {
+    for (const char* text : {
+             R"({"version": 3, "url": "u", "totalBytes": -7, "ranges": []})",
+             R"({"version": 1, "url": "u", "totalBytes": -2})",
+             R"({"version": 3, "url": "u", "totalBytes": 10.5, "ranges": []})",
+             R"({"version": 3, "url": "u", "totalBytes": 1e300, "ranges": []})",
+             R"({"version": 3, "url": "u", "totalBytes": true, "ranges": []})",
+             R"({"version": 3, "url": "u", "totalBytes": 18446744073709551615, "ranges": []})",
+             R"({"version": 3, "url": "u", "totalBytes": 100, "ranges": [[0, 1.5]]})",
+             R"({"version": 3, "url": "u", "totalBytes": 100, "ranges": [[0.5, 10]]})",
+             R"({"version": 3, "url": "u", "totalBytes": -1, "ranges": [[-5, 3]]})",
+             R"({"version": 3, "url": "u", "totalBytes": 100, "ranges": [[false, true]]})",
+             R"({"version": 3, "url": "u", "totalBytes": 100, "ranges": [[0, 10]],
+                 "written": [[0, 1e2]], "boot": "b"})",
+             R"({"version": 3, "url": "u", "totalBytes": 100, "ranges": {"a": [0, 10]}})",
+         }) {
+        std::string error;
+        std::optional<ControlData> out;
+        EXPECT_NO_THROW(out = decodeControl(text, &error)) << text;
+        EXPECT_FALSE(out.has_value()) << text;
+        EXPECT_FALSE(error.empty()) << text;
+    }
+    // What MAria2 itself writes still loads: -1 for an unknown size, ranges up to the size.
+    const auto unknown = decodeControl(R"({"version": 3, "url": "u", "totalBytes": -1,
+                                           "ranges": [[0, 9223372036854775807]]})");
+    ASSERT_TRUE(unknown.has_value());
+    EXPECT_EQ(unknown->totalBytes, -1);
+    EXPECT_EQ(unknown->ranges.back().end, 9223372036854775807);
+}
+
+TEST(ControlFileCodec, TooManyRangesRejectTheFile) {
+    std::string ranges;
+    for (std::size_t i = 0; i <= maria2::io::kMaxControlRanges; ++i) {
+        ranges +=
+            (i == 0 ? "[" : ",[") + std::to_string(2 * i) + "," + std::to_string(2 * i + 1) + "]";
+    }
+    std::string error;
+    EXPECT_FALSE(decodeControl(R"({"version": 2, "url": "u", "ranges": [)" + ranges + "]}", &error)
+                     .has_value());
+    EXPECT_NE(error.find("more than"), std::string::npos) << error;
+}
+
+TEST(ControlFileCodec, ServerValidatorsThatAreNotUtf8SaveWithoutThrowing) {
+    // ETag and Last-Modified are a server's raw header bytes; the strict JSON writer threw
+    // (on the I/O worker: the process ended).
+    ControlData d = sample();
+    d.etag = "\"caf\xE9\"";
+    d.lastModified = "Mon, 01 Jan 2024 \xFF";
+    d.contentType = "text/\x80";
+    std::string text;
+    ASSERT_NO_THROW(text = encodeControl(d));
+    std::string error;
+    const auto back = decodeControl(text, &error);
+    ASSERT_TRUE(back.has_value()) << error;
+    EXPECT_EQ(back->url, d.url);
+    EXPECT_NE(back->etag, d.etag); // replaced, so a later run sees the file as changed
+    EXPECT_EQ(back->etag, "\"caf\xEF\xBF\xBD\"");
+}
+
+TEST_F(ControlFileOnDisk, OversizedFileRejectedWithoutReadingItAll) {
+    const fs::path path = m_dir / "huge.maria2";
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << encodeControl(sample());
+    }
+    fs::resize_file(path, maria2::io::kMaxControlFileBytes + 4096); // sparse: no disk used
+    std::string error;
+    EXPECT_FALSE(loadControl(path, &error).has_value());
+    EXPECT_NE(error.find("larger than 16 MiB"), std::string::npos) << error;
+}

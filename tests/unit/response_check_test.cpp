@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <string>
+
 using maria2::checkResponse;
 using maria2::ContentRange;
 using maria2::HttpResponse;
@@ -203,3 +206,19 @@ TEST(ResponseCheck, FtpPlannedRangeKeepsTheKnownSize) {
 }
 
 } // namespace
+
+// Found reviewing checkResponse for tests/fuzz/fuzz_response_check: an FTP server's "bytes left"
+// after a REST near byte 2^62 added up past 2^63 - 1 (signed overflow, UB) instead of being
+// refused.
+TEST(ResponseCheck, FtpSizePastInt64IsRefusedNotOverflowed) {
+    HttpResponse r;
+    r.contentLength = std::numeric_limits<std::int64_t>::max();
+    const auto v = checkResponse(from(std::int64_t{1} << 62), KnownFile{}, r);
+    EXPECT_EQ(v.kind, Kind::FileChanged);
+    EXPECT_NE(v.message.find("more than a file can hold"), std::string::npos) << v.message;
+
+    r.contentLength = std::numeric_limits<std::int64_t>::max() - 100; // ends exactly at 2^63 - 1
+    const auto fits = checkResponse(from(100), KnownFile{}, r);
+    EXPECT_EQ(fits.kind, Kind::Accept);
+    EXPECT_EQ(fits.total, std::numeric_limits<std::int64_t>::max());
+}

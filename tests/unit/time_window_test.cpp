@@ -193,3 +193,17 @@ TEST(TimeWindow, LocalDateTimeFromSystemTimeIsPlausible) {
     EXPECT_GE(t.hour, 0);
     EXPECT_LE(t.hour, 23);
 }
+
+// Found reviewing parseTime for tests/fuzz/fuzz_time_window: std::from_chars takes a sign, so
+// an end of "-0:30" read as 00:30 and "01:-5" as 00:55.
+TEST(TimeWindow, TimesWithASignAreNotTimes) {
+    for (const char* text : {"01:00--0:30", "00:30-01:-5", "00:30-01:-0", "01:00 - -1:00"}) {
+        try {
+            TimeWindow::parse(text);
+            ADD_FAILURE() << text << " was accepted";
+        } catch (const TimeWindowError& e) {
+            EXPECT_NE(std::string(e.what()).find("is not a time"), std::string::npos)
+                << text << " -> " << e.what();
+        }
+    }
+}

@@ -1,5 +1,7 @@
 #include "core/engine/ResponseCheck.h"
 
+#include <limits>
+
 namespace maria2 {
 namespace {
 
@@ -24,7 +26,15 @@ ResponseVerdict checkResponse(const RangeAsked& asked, const KnownFile& known,
     using Kind = ResponseVerdict::Kind;
     ResponseVerdict v;
     if (!r.isHttp()) {
-        // FTP: libcurl reports the bytes still to come after a REST.
+        // FTP: libcurl reports the bytes still to come after a REST. The server's number can
+        // be anything up to 2^63 - 1; a file that would end past that is not a file.
+        if (asked.end < 0 &&
+            r.contentLength > std::numeric_limits<std::int64_t>::max() - asked.begin) {
+            return reject(v, Kind::FileChanged,
+                          "the server reports " + std::to_string(r.contentLength) +
+                              " bytes after byte " + std::to_string(asked.begin) +
+                              ", more than a file can hold");
+        }
         v.total = asked.end >= 0 ? known.total
                                  : (r.contentLength >= 0 ? asked.begin + r.contentLength : -1);
         if (v.total >= 0 && known.total >= 0 && v.total != known.total) {

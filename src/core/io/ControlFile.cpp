@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <sstream>
+#include <limits>
 
 namespace maria2::io {
 
@@ -45,7 +45,10 @@ std::string encodeControl(const ControlData& data) {
         j["written"] = std::move(written);
         j["boot"] = data.bootId;
     }
-    return j.dump(2) + "\n";
+    // The validators and type are a server's raw header bytes, not always UTF-8: the strict
+    // default would throw on the I/O worker. U+FFFD in their place makes a later run see a
+    // changed file and start over, never trust bytes it cannot match.
+    return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::optional<ControlData> decodeControl(const std::string& text, std::string* error) {
@@ -55,6 +58,10 @@ std::optional<ControlData> decodeControl(const std::string& text, std::string* e
         }
         return std::nullopt;
     };
+    if (text.size() > kMaxControlFileBytes) {
+        return fail("not a MAria2 control file (larger than " +
+                    std::to_string(kMaxControlFileBytes >> 20) + " MiB)");
+    }
     const auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
         return fail("not a MAria2 control file (malformed JSON)");
@@ -68,10 +75,32 @@ std::optional<ControlData> decodeControl(const std::string& text, std::string* e
     if (v < 1 || v > ControlData::kVersion) {
         return fail("unsupported control file version " + version->dump());
     }
+    // nlohmann's get<int64_t>() would take 1.5 as 1, true as 1 and 1e300 as undefined
+    // behaviour: a size or offset must be written as a whole JSON number in int64_t.
+    const auto integer = [](const nlohmann::json& n) -> std::optional<std::int64_t> {
+        if (n.is_number_unsigned()) {
+            const auto u = n.get<std::uint64_t>();
+            if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+                return std::nullopt;
+            }
+            return static_cast<std::int64_t>(u);
+        }
+        if (n.is_number_integer()) {
+            return n.get<std::int64_t>();
+        }
+        return std::nullopt;
+    };
     try {
         ControlData d;
         d.url = j.at("url").get<std::string>();
-        d.totalBytes = j.value("totalBytes", std::int64_t{-1});
+        if (const auto total = j.find("totalBytes"); total != j.end()) {
+            const auto t = integer(*total);
+            if (!t || *t < -1) {
+                return fail("bad control file: totalBytes " + total->dump() +
+                            " is not a size (a whole number >= 0, or -1 for unknown)");
+            }
+            d.totalBytes = *t;
+        }
         d.etag = j.value("etag", std::string());
         d.lastModified = j.value("lastModified", std::string());
         if (v == 1) {
@@ -80,31 +109,37 @@ std::optional<ControlData> decodeControl(const std::string& text, std::string* e
         }
         d.contentType = j.value("contentType", std::string());
         d.acceptsRanges = j.value("acceptsRanges", false);
-        // Sorted, disjoint and inside the file, or the file is not trusted at all.
+        // Sorted, disjoint, whole numbers and inside the file, or the file is not trusted at
+        // all; a size unknown (-1) bounds them only by int64_t.
         const auto readRanges = [&](const nlohmann::json& list, std::vector<ByteRange>& out) {
+            if (!list.is_array() || list.size() > kMaxControlRanges) {
+                return false;
+            }
             std::int64_t previousEnd = 0;
             for (const auto& r : list) {
                 if (!r.is_array() || r.size() != 2) {
                     return false;
                 }
-                const ByteRange range{r[0].get<std::int64_t>(), r[1].get<std::int64_t>()};
-                if (range.begin < previousEnd || range.end <= range.begin ||
-                    (d.totalBytes >= 0 && range.end > d.totalBytes)) {
+                const auto begin = integer(r[0]), end = integer(r[1]);
+                if (!begin || !end || *begin < previousEnd || *end <= *begin ||
+                    (d.totalBytes >= 0 && *end > d.totalBytes)) {
                     return false;
                 }
-                previousEnd = range.end;
-                out.push_back(range);
+                previousEnd = *end;
+                out.push_back({*begin, *end});
             }
             return true;
         };
         if (!readRanges(j.at("ranges"), d.ranges)) {
-            return fail("bad control file: ranges out of order, outside the file or not "
-                        "[begin, end]");
+            return fail("bad control file: ranges out of order, outside the file, not whole "
+                        "numbers [begin, end] or more than " +
+                        std::to_string(kMaxControlRanges));
         }
         if (const auto written = j.find("written"); v >= 3 && written != j.end()) {
-            if (!written->is_array() || !readRanges(*written, d.written)) {
-                return fail("bad control file: written ranges out of order, outside the file "
-                            "or not [begin, end]");
+            if (!readRanges(*written, d.written)) {
+                return fail("bad control file: written ranges out of order, outside the file, "
+                            "not whole numbers [begin, end] or more than " +
+                            std::to_string(kMaxControlRanges));
             }
             d.bootId = j.value("boot", std::string());
         }
@@ -148,9 +183,18 @@ std::optional<ControlData> loadControl(const std::filesystem::path& path, std::s
         }
         return std::nullopt;
     }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return decodeControl(ss.str(), error);
+    // Read at most one byte past the cap: a huge (or endless, e.g. a FIFO) file is refused
+    // without reading it all into memory.
+    std::string text(kMaxControlFileBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (in.bad()) {
+        if (error != nullptr) {
+            *error = "cannot read " + path.string();
+        }
+        return std::nullopt;
+    }
+    return decodeControl(text, error);
 }
 
 } // namespace maria2::io

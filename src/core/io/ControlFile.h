@@ -4,6 +4,7 @@
 // the same file. Written atomically. JSON, "version" first.
 #include "core/segment/ByteRange.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -41,8 +42,17 @@ std::vector<ByteRange> trustedRanges(const ControlData& data, const std::string&
 std::filesystem::path controlPathFor(const std::filesystem::path& partPath);
 std::filesystem::path partPathFor(const std::filesystem::path& finalPath);
 
+// Limits of what is read back: a real control file is a few KiB (a range per finished piece,
+// and touching pieces merge), so a file near these was not written by MAria2.
+inline constexpr std::size_t kMaxControlFileBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxControlRanges = 100'000;
+
+// Never throws: strings that are not UTF-8 (a server's ETag) are saved with U+FFFD in place.
 std::string encodeControl(const ControlData& data);
-// nullopt (and *error set) for malformed JSON or an unknown version.
+// nullopt (and *error set) for malformed JSON, an unknown version, a text over
+// kMaxControlFileBytes, or a size or range that is not a whole number in the file: totalBytes
+// -1 (unknown) or >= 0, each list of ranges sorted, disjoint, non-empty, within totalBytes
+// and at most kMaxControlRanges long.
 std::optional<ControlData> decodeControl(const std::string& text, std::string* error = nullptr);
 
 // durable = false: replaced atomically but not flushed (see writeFileAtomically).

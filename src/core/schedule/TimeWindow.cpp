@@ -55,6 +55,12 @@ int parseTime(const std::string& s, bool isEnd, const Errors& errors) {
     if (colon == std::string::npos || colon == 0 || colon > 2 || s.size() - colon - 1 != 2) {
         bad();
     }
+    // Digits only: from_chars would take a sign, so "-0:30" would read as 00:30.
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (i != colon && (s[i] < '0' || s[i] > '9')) {
+            bad();
+        }
+    }
     int hour = 0;
     int minute = 0;
     const char* h = s.data();

@@ -73,10 +73,11 @@ std::optional<std::int64_t> parseSpeed(std::string_view text) {
     std::int64_t whole = 0;
     constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-        if (whole > (kMax - 9) / 10) {
+        const int digit = text[i] - '0';
+        if (whole > (kMax - digit) / 10) {
             return std::nullopt;
         }
-        whole = whole * 10 + (text[i] - '0');
+        whole = whole * 10 + digit;
         ++i;
     }
     if (i == 0) {
@@ -122,12 +123,14 @@ std::optional<std::int64_t> parseSpeed(std::string_view text) {
     } else if (!unit.empty()) {
         return std::nullopt;
     }
-    if (whole > kMax / multiplier) {
+    // fraction / scale of one unit, rounded to the nearest byte: multiplier * fraction stays
+    // below 2^30 * 10^9 < 2^63. It can round up to a whole unit, so the sum is what must fit
+    // ("9223372036854775807.5" and "9007199254740991.9999K" are one byte over).
+    const std::int64_t part = (multiplier * fraction + scale / 2) / scale;
+    if (whole > (kMax - part) / multiplier) {
         return std::nullopt;
     }
-    // fraction / scale of one unit, rounded to the nearest byte: multiplier * fraction stays
-    // below 2^30 * 10^9 < 2^63.
-    return whole * multiplier + (multiplier * fraction + scale / 2) / scale;
+    return whole * multiplier + part;
 }
 
 } // namespace maria2::text
