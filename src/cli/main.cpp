@@ -284,6 +284,7 @@ int main(int argc, char** argv) {
         request.referer = opt.referer;
         request.allowOverwrite = opt.allowOverwrite.value_or(config.download.allowOverwrite);
         request.continuePartial = opt.continueDownload;
+        request.continueExistingFile = opt.continueDownload;
         request.split = opt.split.value_or(0);
         request.maxConnectionsPerServer = opt.maxConnectionPerServer.value_or(0);
         request.minSplitSize = opt.minSplitSize.value_or(0);

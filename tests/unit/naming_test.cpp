@@ -45,7 +45,8 @@ bool isValidUtf8(const std::string& s) {
 void expectSafeName(const std::string& name) {
     SCOPED_TRACE("name: '" + name + "'");
     ASSERT_FALSE(name.empty());
-    EXPECT_LE(name.size(), 240u);
+    EXPECT_LE(name.size(), 236u);
+    EXPECT_NE(name.front(), '.');
     EXPECT_NE(name, ".");
     EXPECT_NE(name, "..");
     EXPECT_EQ(name.find_first_of("/\\<>:\"|?*"), std::string::npos);
@@ -247,7 +248,7 @@ TEST(FileNameFromUrl, DecodedNulIsKeptForSanitizer) {
 // ---------------------------------------------------------------- sanitizeFileName
 
 TEST(Sanitize, OrdinaryNamesAreUnchanged) {
-    for (const char* n : {"file.txt", "a b c.tar.gz", ".bashrc", "na\xC3\xAFve.txt", "x",
+    for (const char* n : {"file.txt", "a b c.tar.gz", "na\xC3\xAFve.txt", "x",
                           "\xE6\x97\xA5\xE6\x9C\xAC.txt", "emoji \xF0\x9F\x98\x80.png", "a..b"}) {
         EXPECT_EQ(sanitizeFileName(n), n);
     }
@@ -340,23 +341,23 @@ TEST(Sanitize, TrimsTrailingDotsAndSpacesAndLeadingSpaces) {
 TEST(Sanitize, LongAsciiNameIsCappedKeepingExtension) {
     const std::string name = std::string(1000, 'a') + ".iso";
     const std::string safe = sanitizeFileName(name);
-    EXPECT_EQ(safe.size(), 240u);
-    EXPECT_EQ(safe, std::string(236, 'a') + ".iso");
+    EXPECT_EQ(safe.size(), 236u);
+    EXPECT_EQ(safe, std::string(232, 'a') + ".iso");
 }
 
 TEST(Sanitize, LongNameWithoutExtensionIsCapped) {
-    EXPECT_EQ(sanitizeFileName(std::string(1000, 'x')), std::string(240, 'x'));
+    EXPECT_EQ(sanitizeFileName(std::string(1000, 'x')), std::string(236, 'x'));
 }
 
 TEST(Sanitize, LongNameKeepsDoubleExtension) {
     const std::string safe = sanitizeFileName(std::string(300, 'b') + ".tar.gz");
-    EXPECT_EQ(safe.size(), 240u);
+    EXPECT_EQ(safe.size(), 236u);
     EXPECT_EQ(safe.substr(safe.size() - 7), ".tar.gz");
 }
 
 TEST(Sanitize, LongMultibyteNameIsNotCutMidSequence) {
-    // 'é' is two bytes; 'あ' is three. With ".txt" the stem budget is 236 bytes: 236 is not
-    // a multiple of 3, so a naive cut would split a character.
+    // 'é' is two bytes; 'あ' is three. With ".txt" the stem budget is 232 bytes: with the
+    // leading 'x', a naive cut would split a character.
     for (const std::string& ch : {"\xC3\xA9"s, "\xE3\x81\x82"s, "\xF0\x9F\x98\x80"s}) {
         std::string name = "x"; // shift the alignment by one byte
         for (int i = 0; i < 400; ++i)
@@ -365,7 +366,7 @@ TEST(Sanitize, LongMultibyteNameIsNotCutMidSequence) {
         const std::string safe = sanitizeFileName(name);
         SCOPED_TRACE(ch);
         expectSafeName(safe);
-        EXPECT_GE(safe.size(), 240u - ch.size() + 1);
+        EXPECT_GE(safe.size(), 236u - ch.size() + 1);
         EXPECT_EQ(safe.substr(safe.size() - 4), ".txt");
         EXPECT_EQ(safe.find('_'), std::string::npos); // no character was mangled
     }
@@ -374,7 +375,7 @@ TEST(Sanitize, LongMultibyteNameIsNotCutMidSequence) {
 TEST(Sanitize, OverlongExtensionIsNotTreatedAsOne) {
     const std::string name = "a." + std::string(500, 'e');
     const std::string safe = sanitizeFileName(name);
-    EXPECT_EQ(safe, name.substr(0, 240));
+    EXPECT_EQ(safe, name.substr(0, 236));
 }
 
 TEST(Sanitize, CapThenTrailingSpacesDoesNotExposeReservedName) {
@@ -384,11 +385,11 @@ TEST(Sanitize, CapThenTrailingSpacesDoesNotExposeReservedName) {
 }
 
 TEST(Sanitize, ReservedPrefixDoesNotBreakTheCap) {
-    // 240 bytes, no usable extension: the '_' prefix would make it 241.
-    const std::string name = "CON." + std::string(236, 'e');
+    // 236 bytes, no usable extension: the '_' prefix would make it 237.
+    const std::string name = "CON." + std::string(232, 'e');
     const std::string safe = sanitizeFileName(name);
-    EXPECT_EQ(safe.size(), 240u);
-    EXPECT_EQ(safe, "_" + name.substr(0, 239));
+    EXPECT_EQ(safe.size(), 236u);
+    EXPECT_EQ(safe, "_" + name.substr(0, 235));
 }
 
 TEST(Sanitize, HostileList) {
@@ -673,4 +674,38 @@ TEST(IsInside, SanitizedNamesStayInside) {
         EXPECT_TRUE(isInside(
             dir, uniquePath(dir, sanitizeFileName(n), [](const fs::path&) { return false; })));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names a server chooses that would hide or fool: issue 15.
+
+TEST(Sanitize, InvisibleCharactersAreDropped) {
+    // U+200B zero-width space, U+FEFF, U+2060 word joiner, U+00AD soft hyphen, a tag character.
+    EXPECT_EQ(sanitizeFileName("report\xE2\x80\x8B.pdf"), "report.pdf");
+    EXPECT_EQ(sanitizeFileName("\xEF\xBB\xBFsetup.exe"), "setup.exe");
+    EXPECT_EQ(sanitizeFileName("a\xE2\x81\xA0" "b\xC2\xAD" "c.txt"), "abc.txt");
+    EXPECT_EQ(sanitizeFileName("x\xF3\xA0\x80\x81y.bin"), "xy.bin");
+    // Nothing but invisible characters is no name at all.
+    EXPECT_EQ(sanitizeFileName("\xE2\x80\x8B\xE2\x80\x8B", ""), "");
+    // ZWNJ inside a Persian word is part of the word.
+    EXPECT_EQ(sanitizeFileName("\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xB1\xD9\x88\xD9\x85.txt"),
+              "\xD9\x85\xDB\x8C\xE2\x80\x8C\xD8\xB1\xD9\x88\xD9\x85.txt");
+}
+
+TEST(Sanitize, LeadingDotIsPrefixedSoNothingIsHidden) {
+    EXPECT_EQ(sanitizeFileName(".bashrc"), "_.bashrc");
+    EXPECT_EQ(sanitizeFileName(".htaccess"), "_.htaccess");
+    EXPECT_EQ(sanitizeFileName("  .profile"), "_.profile");
+    EXPECT_EQ(sanitizeFileName("dir/.ssh"), "_.ssh");
+    // An invisible character in front does not smuggle the dot through.
+    EXPECT_EQ(sanitizeFileName("\xE2\x80\x8B.bashrc"), "_.bashrc");
+    // The prefix keeps the cap.
+    EXPECT_EQ(sanitizeFileName("." + std::string(400, 'x')).size(), 236u);
+}
+
+TEST(Sanitize, EveryDerivedNameFitsTheFileSystemLimit) {
+    // The longest name we write beside a file: "NAME (9999).part.maria2".
+    const std::string safe = sanitizeFileName(std::string(400, 'n') + ".iso");
+    const std::string stem = safe.substr(0, safe.size() - 4);
+    EXPECT_LE((stem + " (9999).iso.part.maria2").size(), 255u);
 }

@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -75,7 +80,7 @@ TEST_F(PartFileTest, OpenCreatesEmptyFile) {
     const fs::path p = m_dir / "a.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, false, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::Reopen, &error)) << error.message;
     EXPECT_TRUE(f.isOpen());
     EXPECT_EQ(f.path(), p);
     EXPECT_EQ(f.size(), 0);
@@ -89,7 +94,7 @@ TEST_F(PartFileTest, OutOfOrderWritesProduceTheRightBytes) {
     const fs::path p = m_dir / "segments.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     // Three segments arriving last, first, middle.
     ASSERT_TRUE(writeString(f, 15, "PQRST", &error)) << error.message;
     ASSERT_TRUE(writeString(f, 0, "ABCDEFGHIJ", &error)) << error.message;
@@ -104,7 +109,7 @@ TEST_F(PartFileTest, OverlappingWriteOverwrites) {
     const fs::path p = m_dir / "overlap.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     ASSERT_TRUE(writeString(f, 0, "aaaaaaaaaa", &error));
     ASSERT_TRUE(writeString(f, 3, "XYZ", &error));
     f.close();
@@ -115,7 +120,7 @@ TEST_F(PartFileTest, WriteBeyondEndLeavesZeroGap) {
     const fs::path p = m_dir / "gap.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     ASSERT_TRUE(writeString(f, 100, "z", &error)) << error.message;
     EXPECT_EQ(f.size(), 101);
     f.close();
@@ -127,7 +132,7 @@ TEST_F(PartFileTest, WriteDoesNotMoveAFilePosition) {
     const fs::path p = m_dir / "pos.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     ASSERT_TRUE(writeString(f, 5, "56789", &error));
     ASSERT_TRUE(writeString(f, 0, "01234", &error));
     f.close();
@@ -142,7 +147,7 @@ TEST_F(PartFileTest, LargeWrite) {
     }
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     ASSERT_TRUE(f.writeAt(4096, data.data(), data.size(), &error)) << error.message;
     EXPECT_EQ(f.size(), static_cast<std::int64_t>(4096 + data.size()));
     f.close();
@@ -156,7 +161,7 @@ TEST_F(PartFileTest, ZeroLengthWriteSucceeds) {
     const fs::path p = m_dir / "empty.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     EXPECT_TRUE(f.writeAt(50, "", 0, &error));
     EXPECT_EQ(f.size(), 0);
 }
@@ -165,7 +170,7 @@ TEST_F(PartFileTest, TruncateShrinksAndExtends) {
     const fs::path p = m_dir / "trunc.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     ASSERT_TRUE(writeString(f, 0, "ABCDEFGHIJ", &error));
     ASSERT_TRUE(f.truncate(4, &error)) << error.message;
     EXPECT_EQ(f.size(), 4);
@@ -182,7 +187,7 @@ TEST_F(PartFileTest, TruncateKeepsPrefix) {
     const fs::path p = m_dir / "prefix.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     ASSERT_TRUE(writeString(f, 0, "ABCDEFGHIJ", &error));
     ASSERT_TRUE(f.truncate(5, &error)) << error.message;
     ASSERT_TRUE(f.truncate(7, &error)) << error.message;
@@ -194,7 +199,7 @@ TEST_F(PartFileTest, TruncateToNegativeFailsNamingPath) {
     const fs::path p = m_dir / "neg.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     EXPECT_FALSE(f.truncate(-1, &error));
     EXPECT_NE(error.message.find(p.string()), std::string::npos) << error.message;
 }
@@ -204,19 +209,19 @@ TEST_F(PartFileTest, OpenWithoutTruncateKeepsContent) {
     writeText(p, "first half|");
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, false, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::Reopen, &error)) << error.message;
     EXPECT_EQ(f.size(), 11);
     ASSERT_TRUE(writeString(f, 11, "second half", &error)) << error.message;
     f.close();
     EXPECT_EQ(readAll(p), "first half|second half");
 }
 
-TEST_F(PartFileTest, OpenWithTruncateEmpties) {
+TEST_F(PartFileTest, ReplaceStartsAnEmptyFile) {
     const fs::path p = m_dir / "restart.part";
     writeText(p, "stale bytes");
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::Replace, &error)) << error.message;
     EXPECT_EQ(f.size(), 0);
     f.close();
     EXPECT_EQ(readAll(p), "");
@@ -227,9 +232,9 @@ TEST_F(PartFileTest, ReopenSwitchesFiles) {
     const fs::path b = m_dir / "b.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(a, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(a, PartFile::Mode::CreateNew, &error)) << error.message;
     ASSERT_TRUE(writeString(f, 0, "AAA", &error));
-    ASSERT_TRUE(f.open(b, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(b, PartFile::Mode::CreateNew, &error)) << error.message;
     EXPECT_EQ(f.path(), b);
     ASSERT_TRUE(writeString(f, 0, "B", &error));
     f.close();
@@ -242,7 +247,7 @@ TEST_F(PartFileTest, DestructorCloses) {
     {
         PartFile f;
         IoError error;
-        ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+        ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
         ASSERT_TRUE(writeString(f, 0, "kept", &error));
     }
     EXPECT_EQ(readAll(p), "kept");
@@ -253,11 +258,11 @@ TEST_F(PartFileTest, OpeningADirectoryFailsNamingThePath) {
     ASSERT_TRUE(fs::create_directory(dir));
     PartFile f;
     IoError error;
-    EXPECT_FALSE(f.open(dir, false, &error));
+    EXPECT_FALSE(f.open(dir, PartFile::Mode::Reopen, &error));
     EXPECT_FALSE(f.isOpen());
     EXPECT_NE(error.message.find(dir.string()), std::string::npos) << error.message;
     EXPECT_FALSE(error.diskFull);
-    EXPECT_FALSE(f.open(dir, true, &error));
+    EXPECT_FALSE(f.open(dir, PartFile::Mode::Replace, &error));
     EXPECT_TRUE(fs::is_directory(dir));
 }
 
@@ -265,15 +270,114 @@ TEST_F(PartFileTest, OpeningInAMissingDirectoryFailsNamingThePath) {
     const fs::path p = m_dir / "missing" / "f.part";
     PartFile f;
     IoError error;
-    EXPECT_FALSE(f.open(p, false, &error));
+    EXPECT_FALSE(f.open(p, PartFile::Mode::Reopen, &error));
     EXPECT_NE(error.message.find(p.string()), std::string::npos) << error.message;
     EXPECT_FALSE(error.diskFull);
 }
 
 TEST_F(PartFileTest, OpenErrorPointerIsOptional) {
     PartFile f;
-    EXPECT_FALSE(f.open(m_dir / "missing" / "f.part", false, nullptr));
+    EXPECT_FALSE(f.open(m_dir / "missing" / "f.part", PartFile::Mode::Reopen, nullptr));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A download folder others can write to: what is planted under our names is never followed.
+
+#ifndef _WIN32
+TEST_F(PartFileTest, CreateNewRefusesADanglingLinkAndCreatesNothingElsewhere) {
+    const fs::path outside = m_dir / "outside";
+    fs::create_directory(outside);
+    const fs::path target = outside / "victim";
+    const fs::path p = m_dir / "x.part";
+    fs::create_symlink(target, p);
+    for (const auto mode : {PartFile::Mode::CreateNew, PartFile::Mode::Reopen}) {
+        PartFile f;
+        IoError error;
+        EXPECT_FALSE(f.open(p, mode, &error));
+        EXPECT_NE(error.message.find(p.string()), std::string::npos) << error.message;
+        EXPECT_FALSE(fs::exists(target)) << "created the link's target outside the folder";
+    }
+}
+
+TEST_F(PartFileTest, ReopenRefusesALinkToAFileAndLeavesItIntact) {
+    const fs::path target = m_dir / "precious";
+    writeText(target, "keep me");
+    const fs::path p = m_dir / "y.part";
+    fs::create_symlink(target, p);
+    PartFile f;
+    IoError error;
+    EXPECT_FALSE(f.open(p, PartFile::Mode::Reopen, &error));
+    EXPECT_NE(error.message.find("symbolic link"), std::string::npos) << error.message;
+    EXPECT_EQ(readAll(target), "keep me");
+}
+
+TEST_F(PartFileTest, ReplaceRemovesTheLinkNotItsTarget) {
+    const fs::path target = m_dir / "precious";
+    writeText(target, "keep me");
+    const fs::path p = m_dir / "z.part";
+    fs::create_symlink(target, p);
+    PartFile f;
+    IoError error;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::Replace, &error)) << error.message;
+    ASSERT_TRUE(writeString(f, 0, "new", &error));
+    f.close();
+    EXPECT_FALSE(fs::is_symlink(p));
+    EXPECT_EQ(readAll(p), "new");
+    EXPECT_EQ(readAll(target), "keep me");
+}
+
+TEST_F(PartFileTest, ReopenRefusesAHardLinkedFile) {
+    const fs::path target = m_dir / "precious";
+    writeText(target, "keep me");
+    const fs::path p = m_dir / "h.part";
+    fs::create_hard_link(target, p);
+    PartFile f;
+    IoError error;
+    EXPECT_FALSE(f.open(p, PartFile::Mode::Reopen, &error));
+    EXPECT_NE(error.message.find("hard link"), std::string::npos) << error.message;
+    EXPECT_EQ(readAll(target), "keep me");
+}
+
+TEST_F(PartFileTest, ReopenRefusesAFifoWithoutHanging) {
+    const fs::path p = m_dir / "f.part";
+    ASSERT_EQ(::mkfifo(p.c_str(), 0600), 0);
+    PartFile f;
+    IoError error;
+    EXPECT_FALSE(f.open(p, PartFile::Mode::Reopen, &error));
+    EXPECT_NE(error.message.find("not a regular file"), std::string::npos) << error.message;
+}
+
+TEST_F(PartFileTest, ReopenRefusesAnotherUsersFile) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "needs root to give a file to another user";
+    }
+    const fs::path p = m_dir / "theirs.part";
+    writeText(p, "theirs");
+    ASSERT_EQ(::chown(p.c_str(), 65534, 65534), 0);
+    PartFile f;
+    IoError error;
+    EXPECT_FALSE(f.open(p, PartFile::Mode::Reopen, &error));
+    EXPECT_NE(error.message.find("another user"), std::string::npos) << error.message;
+}
+
+TEST_F(PartFileTest, AtomicWriteNeverWritesThroughAPlantedTempName) {
+    // The old fixed temp name (NAME.tmp) let a planted link truncate a file elsewhere.
+    const fs::path target = m_dir / "precious";
+    writeText(target, "keep me");
+    const fs::path p = m_dir / "x.part.maria2";
+    fs::create_symlink(target, m_dir / "x.part.maria2.tmp");
+    IoError error;
+    ASSERT_TRUE(writeFileAtomically(p, "control", &error)) << error.message;
+    EXPECT_EQ(readAll(p), "control");
+    EXPECT_EQ(readAll(target), "keep me");
+    // No temp file is left behind either.
+    int entries = 0;
+    for (const auto& e : fs::directory_iterator(m_dir)) {
+        entries += e.path().filename().string().rfind(".maria2-", 0) == 0 ? 1 : 0;
+    }
+    EXPECT_EQ(entries, 0);
+}
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // writeFileAtomically
@@ -346,7 +450,7 @@ TEST_F(PartFileTest, BackgroundAllocationGivesTheFullSizeAndKeepsBytesWrittenMea
     const std::int64_t size = std::int64_t{48} << 20;
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error)) << error.message;
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error)) << error.message;
     ASSERT_TRUE(f.allocateInBackground(size, &error)) << error.message;
     EXPECT_EQ(f.size(), size); // the size is there at once; blocks follow in the background
     // Writes race the helper thread on purpose: fallocate must never zero written bytes.
@@ -367,7 +471,7 @@ TEST_F(PartFileTest, TruncateStopsABackgroundAllocationFromGrowingTheFileAgain) 
     const fs::path p = m_dir / "restart.part";
     PartFile f;
     IoError error;
-    ASSERT_TRUE(f.open(p, true, &error));
+    ASSERT_TRUE(f.open(p, PartFile::Mode::CreateNew, &error));
     ASSERT_TRUE(f.allocateInBackground(std::int64_t{256} << 20, &error)) << error.message;
     ASSERT_TRUE(f.truncate(0, &error)) << error.message; // starting over from zero
     EXPECT_EQ(f.size(), 0);

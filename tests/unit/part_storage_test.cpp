@@ -58,7 +58,7 @@ TEST_F(PartStorageTest, ForcedSaveRecordsTheWrittenRangesAtOnce) {
     PartStorage store(m_io, "[#1]", std::chrono::milliseconds(1000), "https://example.com/f.bin");
     store.setPath(m_dir / "f.bin.part");
     IoError error;
-    ASSERT_TRUE(store.open(true, &error)) << error.message;
+    ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error)) << error.message;
     ASSERT_TRUE(store.file().writeAt(0, "hello", 5, &error));
     IntervalSet written;
     written.add({0, 5});
@@ -83,7 +83,7 @@ TEST_F(PartStorageTest, PeriodicSaveRunsOnTheWorkerAndIsAppliedAfterIt) {
     PartStorage store(m_io, "[#2]", std::chrono::milliseconds(0), "u");
     store.setPath(m_dir / "g.part");
     IoError error;
-    ASSERT_TRUE(store.open(true, &error)) << error.message;
+    ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error)) << error.message;
     IntervalSet written;
     written.add({0, 3});
     ASSERT_TRUE(store.file().writeAt(0, "abc", 3, &error));
@@ -111,7 +111,7 @@ TEST_F(PartStorageTest, SaveTakenBackBeforeItRanStaysDirty) {
     PartStorage store(m_io, "[#3]", std::chrono::milliseconds(0), "u");
     store.setPath(m_dir / "h.part");
     IoError error;
-    ASSERT_TRUE(store.open(true, &error)) << error.message;
+    ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error)) << error.message;
     IntervalSet written;
     written.add({0, 1});
     store.save(false, written, &describe);
@@ -130,7 +130,7 @@ TEST_F(PartStorageTest, AdoptReadsTheControlFileAndItsUrl) {
         PartStorage store(m_io, "[#4]", std::chrono::milliseconds(0), "first-url");
         store.setPath(m_dir / "a.part");
         IoError error;
-        ASSERT_TRUE(store.open(true, &error));
+        ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error));
         ASSERT_TRUE(store.file().writeAt(0, "0123456789", 10, &error));
         IntervalSet written;
         written.add({0, 10});
@@ -161,7 +161,7 @@ TEST_F(PartStorageTest, ForgetEmptiesThePartFile) {
     PartStorage store(m_io, "[#6]", std::chrono::milliseconds(0), "u");
     store.setPath(m_dir / "b.part");
     IoError error;
-    ASSERT_TRUE(store.open(true, &error));
+    ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error));
     ASSERT_TRUE(store.file().writeAt(0, "xyz", 3, &error));
     IntervalSet written;
     written.add({0, 3});
@@ -182,7 +182,7 @@ TEST_F(PartStorageTest, FinishFlushesTrimsRenamesAndDropsTheControlFile) {
     PartStorage store(m_io, "[#7]", std::chrono::milliseconds(0), "u");
     store.setPath(m_dir / "c.bin.part");
     IoError error;
-    ASSERT_TRUE(store.open(true, &error));
+    ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error));
     ASSERT_TRUE(store.file().writeAt(0, "0123456789EXTRA", 15, &error));
     IntervalSet written;
     written.add({0, 10});
@@ -207,7 +207,7 @@ TEST_F(PartStorageTest, FinishBeforeVerifyKeepsThePartAndRecordsIt) {
     PartStorage store(m_io, "[#8]", std::chrono::milliseconds(0), "u");
     store.setPath(m_dir / "d.part");
     IoError error;
-    ASSERT_TRUE(store.open(true, &error));
+    ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error));
     ASSERT_TRUE(store.file().writeAt(0, "0123456789", 10, &error));
     PartStorage::Finish plan;
     plan.total = 10;
@@ -230,7 +230,7 @@ TEST_F(PartStorageTest, FinishThatCannotRenameSaysSo) {
     PartStorage store(m_io, "[#9]", std::chrono::milliseconds(0), "u");
     store.setPath(m_dir / "e.part");
     IoError error;
-    ASSERT_TRUE(store.open(true, &error));
+    ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error));
     PartStorage::Finish plan;
     plan.total = 0;
     plan.renameTo = m_dir / "missing-folder" / "e";
@@ -255,7 +255,7 @@ TEST_F(PartStorageTest, BetweenFlushesTheWrittenRangesAreRecordedWithTheBoot) {
     PartStorage store(m_io, "[#8]", std::chrono::hours(1), "u", std::chrono::milliseconds(0));
     store.setPath(m_dir / "w.part");
     IoError error;
-    ASSERT_TRUE(store.open(true, &error)) << error.message;
+    ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error)) << error.message;
     ASSERT_TRUE(store.file().writeAt(0, "0123456789", 10, &error));
     IntervalSet first;
     first.add({0, 4});
@@ -294,7 +294,7 @@ TEST_F(PartStorageTest, AfterARestartOnlyTheFlushedRangesAreAdopted) {
     PartStorage store(m_io, "[#9]", std::chrono::hours(1), "u");
     store.setPath(m_dir / "r.part");
     IoError error;
-    ASSERT_TRUE(store.open(true, &error)) << error.message;
+    ASSERT_TRUE(store.open(maria2::io::PartFile::Mode::Replace, &error)) << error.message;
     ASSERT_TRUE(store.file().writeAt(0, "0123456789", 10, &error));
     store.close();
     ControlData d = describe();

@@ -49,6 +49,7 @@ Engine::Engine(const Config& config, EngineListener& listener, DigestFactory dig
     , m_listener(listener)
     , m_digests(std::move(digests))
     , m_ids(links.ids != nullptr ? links.ids : &m_ownIds)
+    , m_names(links.names != nullptr ? links.names : &m_ownNames)
     , m_ownGate(links.gate != nullptr ? nullptr
                                       : std::make_unique<QueueGate>(schedulerSettingsFor(config)))
     , m_gate(links.gate != nullptr ? links.gate : m_ownGate.get())
@@ -449,18 +450,6 @@ void Engine::interruptAll() {
             }
         }
     }
-}
-
-bool Engine::isPathReserved(const std::filesystem::path& path) const {
-    return m_reserved.count(path.lexically_normal()) > 0;
-}
-
-void Engine::reservePath(const std::filesystem::path& path, DownloadId id) {
-    m_reserved[path.lexically_normal()] = id;
-}
-
-void Engine::releasePath(const std::filesystem::path& path) {
-    m_reserved.erase(path.lexically_normal());
 }
 
 bool Engine::attach(CURL* easy) {

@@ -68,6 +68,7 @@ struct EngineLinks {
     QueueGate* gate = nullptr;
     SpeedLimiter* limiter = nullptr;
     TrafficCounters* traffic = nullptr;
+    NameReservations* names = nullptr;
 };
 
 class Engine final : private JobHost {
@@ -203,9 +204,7 @@ private:
     bool queueRetry(Job& job);
 
     // JobHost
-    bool isPathReserved(const std::filesystem::path& path) const override;
-    void reservePath(const std::filesystem::path& path, DownloadId id) override;
-    void releasePath(const std::filesystem::path& path) override;
+    NameReservations& names() override { return *m_names; }
     void jobStateChanged(Job& job) override;
     bool attach(CURL* easy) override;
     void detach(CURL* easy) override;
@@ -231,6 +230,8 @@ private:
     ThreadOwner m_engineThread; // for the debug checks of engine-thread-only code
     std::atomic<DownloadId> m_ownIds{1};
     std::atomic<DownloadId>* m_ids;
+    NameReservations m_ownNames;
+    NameReservations* m_names;
     std::unique_ptr<QueueGate> m_ownGate;
     QueueGate* m_gate;
     int m_gateIndex = 0;
@@ -256,7 +257,6 @@ private:
     void trackState(DownloadId id, DownloadState state);
     std::map<DownloadId, DownloadState> m_trackedState;
     std::vector<DownloadId> m_ticking; // m_busy as the loop's tick found it (reused buffer)
-    std::map<std::filesystem::path, DownloadId> m_reserved;
     std::map<DownloadId, DownloadSnapshot> m_lastPublished;
     std::set<DownloadId> m_holdingSlot;           // started here and holding a slot of m_gate
     std::uint64_t m_claimedGeneration = 0;        // the gate's generation at the last claim

@@ -68,6 +68,22 @@ std::optional<ContentRange> parseContentRange(std::string_view value) {
     return r;
 }
 
+std::optional<std::int64_t> parseUnsatisfiedRange(std::string_view value) {
+    value = trim(value);
+    if (value.size() < 7 || !iequals(value.substr(0, 5), "bytes")) {
+        return std::nullopt;
+    }
+    value = trim(value.substr(5));
+    if (value.size() < 3 || value.substr(0, 2) != "*/") {
+        return std::nullopt;
+    }
+    const auto total = toInt(trim(value.substr(2)));
+    if (!total || *total < 0) {
+        return std::nullopt;
+    }
+    return total;
+}
+
 bool acceptsByteRanges(std::string_view value) {
     return iequals(trim(value), "bytes");
 }
@@ -89,8 +105,12 @@ HttpResponse readResponse(CURL* easy) {
     }
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r.status);
     if (const auto range = lastHeader(easy, "Content-Range")) {
-        r.contentRange = parseContentRange(*range);
-        r.contentRangeMalformed = !r.contentRange.has_value();
+        if (r.status == 416) {
+            r.unsatisfiedTotal = parseUnsatisfiedRange(*range).value_or(-1);
+        } else {
+            r.contentRange = parseContentRange(*range);
+            r.contentRangeMalformed = !r.contentRange.has_value();
+        }
     }
     r.contentDisposition = lastHeader(easy, "Content-Disposition").value_or("");
     r.etag = lastHeader(easy, "ETag").value_or("");

@@ -20,6 +20,9 @@ struct ContentRange {
 
 // "bytes 100-199/1000" -> {100,199,1000}; "bytes 0-9/*" -> total -1. nullopt if malformed.
 std::optional<ContentRange> parseContentRange(std::string_view value);
+// A 416's "bytes */1000" -> 1000: the size of the file the range did not fit. nullopt if
+// malformed or another form.
+std::optional<std::int64_t> parseUnsatisfiedRange(std::string_view value);
 // "bytes" (any case, surrounding blanks allowed) -> true; "none", "" or another unit -> false.
 bool acceptsByteRanges(std::string_view value);
 
@@ -30,6 +33,7 @@ struct HttpResponse {
     std::int64_t contentLength = -1;
     std::optional<ContentRange> contentRange; // nullopt if absent or malformed
     bool contentRangeMalformed = false;
+    std::int64_t unsatisfiedTotal = -1; // a 416's "Content-Range: bytes */SIZE"; -1 if none
     std::string contentDisposition;
     std::string etag;
     std::string lastModified;

@@ -4,6 +4,7 @@
 #include "core/engine/Job.h"
 
 #include "core/io/ControlFile.h"
+#include "core/io/PathText.h"
 #include "core/naming/FileNaming.h"
 #include "core/net/CurlOptions.h"
 #include "core/net/Url.h"
@@ -38,7 +39,8 @@ Job::Job(DownloadId id, DownloadRequest request, const Config& config, JobHost& 
     , m_retry(config.retry)
     , m_host(host)
     , m_addedAtMs(nowEpochMs())
-    , m_dir(fs::path(m_request.directory.empty() ? config.download.directory : m_request.directory))
+    , m_dir(io::pathFromUtf8(m_request.directory.empty() ? config.download.directory
+                                                         : m_request.directory))
     , m_store(host.ioWorker(), "[#" + std::to_string(id) + "]",
               std::chrono::milliseconds(config.download.controlSaveIntervalMs), m_request.url) {
     if (m_dir.empty()) {
@@ -101,6 +103,7 @@ void Job::start() {
     m_errorMessage.clear();
     m_blockNewConnections = false;
     m_failuresWithoutProgress = 0;
+    m_store.takeSaveFailure(); // one from the run that ended (its last save) is no news now
     std::string why;
     if (!net::parseUrl(m_request.url, &why)) {
         fail(ErrorCode::BadOption, why);
@@ -118,7 +121,7 @@ void Job::start() {
     fs::create_directories(m_dir, ec);
     if (ec || !fs::is_directory(m_dir)) {
         fail(ErrorCode::CannotCreateDir,
-             "cannot create download folder '" + m_dir.string() + "': " + ec.message());
+             "cannot create download folder '" + io::pathText(m_dir) + "': " + ec.message());
         return;
     }
     if (m_finalPath.empty() && m_request.continuePartial) {
@@ -157,12 +160,38 @@ void Job::adoptExistingPart() {
     const fs::path finalPath = m_dir / safe;
     const fs::path partPath = io::partPathFor(finalPath);
     std::error_code ec;
-    if (!fs::is_regular_file(partPath, ec) || m_host.isPathReserved(finalPath)) {
+    auto status = fs::symlink_status(partPath, ec);
+    if (!fs::exists(status) && m_request.continueExistingFile &&
+        fs::is_regular_file(fs::symlink_status(finalPath, ec)) &&
+        fs::hard_link_count(finalPath, ec) == 1 && !m_host.names().isClaimed(finalPath)) {
+        // -c on a file another tool left: it becomes our part file (a prefix of the download;
+        // the server's answer decides whether it is) and gets its name back when complete. A
+        // server that ignores ranges rewrites it from the first byte, under the same name.
+        fs::rename(finalPath, partPath, ec);
+        if (ec) {
+            spdlog::warn("[#{}] cannot continue {}: {}", m_id, io::pathText(finalPath),
+                         ec.message());
+            return;
+        }
+        spdlog::info("[#{}] continuing {} left by an earlier download", m_id,
+                     io::pathText(finalPath));
+        status = fs::symlink_status(partPath, ec);
+    }
+    if (!fs::exists(status)) {
         return;
+    }
+    if (!fs::is_regular_file(status)) {
+        // A link or anything else under our part's name is not ours to write through: the
+        // download takes another name.
+        spdlog::warn("[#{}] not resuming {}: it is not a regular file", m_id,
+                     io::pathText(partPath));
+        return;
+    }
+    if (!m_host.names().claim(finalPath, m_id)) {
+        return; // another download of this process resumes it
     }
     m_finalPath = finalPath;
     m_store.setPath(partPath);
-    m_host.reservePath(m_finalPath, m_id);
     const auto adopted = m_store.adopt(&m_ioError);
     if (!adopted) {
         return;
@@ -173,7 +202,7 @@ void Job::adoptExistingPart() {
     if (!control) {
         // A part file from another tool or a lost control file: its bytes are contiguous.
         spdlog::info("[#{}] {}: no usable control file ({}); resuming from its size", m_id,
-                     partPath.string(), adopted->why);
+                     io::pathText(partPath), adopted->why);
         m_linear.add({0, partSize});
         m_store.setDurable(m_linear);
         return;
@@ -206,7 +235,7 @@ void Job::adoptExistingPart() {
     }
     m_store.setDurable(written());
     m_store.markClean();
-    spdlog::info("[#{}] resuming {}: {} of {} bytes already on disk", m_id, partPath.string(),
+    spdlog::info("[#{}] resuming {}: {} of {} bytes already on disk", m_id, io::pathText(partPath),
                  doneBytes(), m_total);
 }
 
@@ -269,6 +298,11 @@ void Job::tick(Clock::time_point now) {
         setState(DownloadState::Stalled);
     }
     saveResumeData(false);
+    if (auto failure = m_store.takeSaveFailure()) {
+        // Without its control file a download is not resumable as promised (a crash could
+        // later pass the gaps of a segmented part file off as data): stop and say so.
+        fail(failure->diskFull ? ErrorCode::DiskFull : ErrorCode::FileIo, failure->message);
+    }
 }
 
 void Job::saveResumeData(bool force) {
@@ -416,7 +450,7 @@ void Job::deleteFiles() {
 
 void Job::releaseName() {
     if (!m_finalPath.empty()) {
-        m_host.releasePath(m_finalPath);
+        m_host.names().release(m_finalPath, m_id);
     }
 }
 
@@ -444,9 +478,9 @@ DownloadSnapshot Job::snapshot(Clock::time_point now) const {
     s.id = m_id;
     s.state = m_state;
     s.url = m_request.url;
-    s.directory = m_dir.string();
-    s.fileName = m_finalPath.empty() ? m_request.fileName : m_finalPath.filename().string();
-    s.filePath = m_finalPath.string();
+    s.directory = io::pathText(m_dir);
+    s.fileName = m_finalPath.empty() ? m_request.fileName : io::pathText(m_finalPath.filename());
+    s.filePath = io::pathText(m_finalPath);
     s.totalBytes = m_total;
     s.doneBytes = doneBytes();
     s.speedBytesPerSec = isActive(m_state) ? m_speed.bytesPerSecond() : 0;

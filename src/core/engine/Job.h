@@ -14,6 +14,7 @@
 #include "core/integrity/Checksum.h"
 #include "core/io/PartFile.h"
 #include "core/limit/SpeedLimiter.h"
+#include "core/naming/NameReservations.h"
 #include "core/retry/RetryPolicy.h"
 #include "core/segment/IntervalSet.h"
 #include "core/segment/SegmentPlanner.h"
@@ -36,9 +37,8 @@ class Job;
 class JobHost {
 public:
     virtual ~JobHost() = default;
-    virtual bool isPathReserved(const std::filesystem::path& path) const = 0;
-    virtual void reservePath(const std::filesystem::path& path, DownloadId id) = 0;
-    virtual void releasePath(const std::filesystem::path& path) = 0;
+    // The file names claimed by the downloads of the whole pool.
+    virtual NameReservations& names() = 0;
     virtual void jobStateChanged(Job& job) = 0;
     // Adds / removes an easy handle to / from the multi handle. Never called from a curl callback.
     virtual bool attach(CURL* easy) = 0;
@@ -136,6 +136,8 @@ private:
     void stopAll();
     void goToAttentionState(DownloadState state, const std::string& why);
     void restartFromZero(const std::string& why);
+    // A 416 (range not satisfiable): complete, start over once without ranges, or fail.
+    void handleUnsatisfiable(std::int64_t serverTotal, const std::string& message);
     // Drops everything known about the bytes on disk and empties the part file (name kept).
     // False if the part file cannot be truncated (m_ioError says why).
     bool forgetBytesOnDisk();
@@ -149,7 +151,7 @@ private:
 
     // JobConnections.cpp: connections and responses
     Connection* openConnection(std::int64_t begin, std::int64_t end, int segmentId);
-    bool openPart(bool truncate);
+    bool openPart(io::PartFile::Mode mode);
     void openMoreConnections(Clock::time_point now);
     void closeSlowConnections(Clock::time_point now);
     void dropConnection(Connection* c, bool releaseSegment);
@@ -209,7 +211,11 @@ private:
     ErrorCode m_lastFailure = ErrorCode::Ok;
     std::string m_lastFailureMessage;
     bool m_restartOnStart = false; // FileChanged: the next start begins from zero
-    bool m_splitDecided = false;   // the first connection was measured (or this is a resume)
+    // A server answered 416 to a range inside the size it announced: it started over once,
+    // and from then on asks for whole files only (no Range, one connection).
+    bool m_restartedOn416 = false;
+    bool m_plainRequests = false;
+    bool m_splitDecided = false; // the first connection was measured (or this is a resume)
     Clock::time_point m_nextSplitCheck{};
     Clock::time_point m_probeAt{}; // the last look at the first connection's pace ...
     std::int64_t m_probeBytes = 0; // ... and its bytes then

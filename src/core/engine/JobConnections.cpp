@@ -99,7 +99,9 @@ int Job::wantedConnections() const {
         m_request.minSplitSize > 0 ? m_request.minSplitSize : m_download.minSplitSize;
     // No more connections than the file has pieces of at least minSplit bytes; the planner
     // itself never cuts below minSplit, and the endgame may race a last slow piece.
-    const std::int64_t pieces = (m_total + minSplit - 1) / std::max<std::int64_t>(1, minSplit);
+    // (Rounded up without adding first: a size near INT64_MAX from a server must not overflow.)
+    const std::int64_t piece = std::max<std::int64_t>(1, minSplit);
+    const std::int64_t pieces = m_total / piece + (m_total % piece != 0 ? 1 : 0);
     const auto byMinSplit = static_cast<int>(std::clamp<std::int64_t>(pieces, 1, 64));
     return std::max(1, std::min({split, perServer, byMinSplit}));
 }
@@ -175,7 +177,8 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
     // Ask for a range whenever it tells us something: to resume, for a planned segment, or
     // (bytes=0-) on a first request that would like to split, to learn whether ranges work.
     const bool wantsSplit = (m_request.split > 0 ? m_request.split : m_download.split) > 1;
-    const bool ranged = begin > 0 || end >= 0 || (http && wantsSplit && m_total < 0);
+    const bool ranged =
+        !m_plainRequests && (begin > 0 || end >= 0 || (http && wantsSplit && m_total < 0));
     c->ranged = ranged;
     if (ranged) {
         const std::string range =
@@ -275,7 +278,8 @@ void Job::shareFirstRange() {
     const Connection& first = m_connections.front();
     if (const Segment* s = m_planner ? m_planner->find(first.segmentId) : nullptr;
         s != nullptr && wanted > 1) {
-        m_planner->truncate(first.segmentId, s->cursor + (s->remaining() + wanted - 1) / wanted);
+        const std::int64_t share = s->remaining() / wanted + (s->remaining() % wanted != 0 ? 1 : 0);
+        m_planner->truncate(first.segmentId, s->cursor + share);
     }
 }
 
@@ -493,6 +497,7 @@ void Job::handleFailure(Connection& c, CURLcode result) {
         ++m_resets; // refused while others are served: the server limits connections
     }
     m_lastActivityAt = Clock::now();
+    const std::int64_t unsatisfiedTotal = c.response.unsatisfiedTotal;
     dropConnection(&c, true);
     switch (stop) {
     case Stop::FileChanged:
@@ -531,9 +536,8 @@ void Job::handleFailure(Connection& c, CURLcode result) {
     default:
         break;
     }
-    if (status == 416 && m_connections.empty()) {
-        restartFromZero("the server cannot serve the range asked for (416); the file on the "
-                        "server is shorter now");
+    if (status == 416) {
+        handleUnsatisfiable(unsatisfiedTotal, message);
         return;
     }
     if ((status == 403 || status == 404 || status == 410) && doneBytes() > 0) {
@@ -579,6 +583,38 @@ void Job::handleFailure(Connection& c, CURLcode result) {
         spdlog::info("[#{}] a connection failed ({}); its range goes back to the pool", m_id,
                      message);
     }
+}
+
+void Job::handleUnsatisfiable(std::int64_t serverTotal, const std::string& message) {
+    // Every byte is here already (-c on a finished file, a run killed between its last byte and
+    // its rename): the server's size proves it. Without a control file the part must be exactly
+    // that long: a longer one is some other file, not this one's prefix.
+    const std::int64_t onDisk = m_store.isOpen() ? m_store.file().size() : -1;
+    if (serverTotal >= 0 && (m_total < 0 || m_total == serverTotal) &&
+        written().contiguousFrom(0) >= serverTotal && (m_total >= 0 || onDisk == serverTotal)) {
+        spdlog::info("[#{}] the server's file has {} bytes, all of them here", m_id, serverTotal);
+        stopAll();
+        m_total = serverTotal;
+        m_store.markDirty();
+        complete();
+        return;
+    }
+    if (!m_restartedOn416) {
+        // Inside the size it announced or not, a range the server will not serve makes the
+        // bytes on disk useless to it: once more from the first byte, into the same file, never
+        // asking for a range again.
+        m_restartedOn416 = true;
+        m_plainRequests = true;
+        restartFromZero(serverTotal >= 0 && serverTotal < doneBytes()
+                            ? "the server cannot serve the range asked for (416); the file on "
+                              "the server is shorter now"
+                            : "the server refused a range it should have (416)");
+        return;
+    }
+    stopAll();
+    fail(ErrorCode::BadHttpResponse,
+         "the server answers 416 (range not satisfiable) even to a request for the whole file: " +
+             message);
 }
 
 } // namespace maria2

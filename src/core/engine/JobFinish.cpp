@@ -3,6 +3,7 @@
 // here on the engine thread. The rest of the life cycle is in Job.cpp.
 #include "core/engine/Job.h"
 
+#include "core/io/PathText.h"
 #include "core/naming/FileNaming.h"
 #include "core/net/CurlOptions.h"
 
@@ -18,7 +19,7 @@ void Job::complete() {
     assert(m_host.onEngineThread());
     stopAll();
     m_store.settle(); // before the part file is truncated, closed and renamed
-    if (!m_store.isOpen() && !openPart(false)) {
+    if (!m_store.isOpen() && !openPart(io::PartFile::Mode::Reopen)) {
         fail(ErrorCode::CannotOpenFile, m_ioError.message);
         return;
     }
@@ -37,6 +38,8 @@ void Job::complete() {
             return;
         }
         plan.renameTo = m_finalPath;
+        plan.originUrl = m_request.url;
+        plan.referrer = m_request.referer;
     }
     finishOnWorker(std::move(plan), !verify);
 }
@@ -74,7 +77,7 @@ void Job::finished(std::uint64_t run, const PartStorage::Finished& result) {
     task.expected = m_checksum;
     task.discover = m_verifyAuto;
     task.url = m_request.url;
-    task.fileName = m_finalPath.filename().string();
+    task.fileName = io::pathText(m_finalPath.filename());
     task.urlName = naming::fileNameFromUrl(m_request.url).value_or("");
     task.network = m_network;
     task.headers = m_request.headers;
@@ -126,7 +129,7 @@ void Job::verified(const VerifyOutcome& outcome) {
     fail(ErrorCode::ChecksumMismatch,
          expected.algorithm + " mismatch: expected " + expected.hex + from + ", got " +
              (outcome.actualHex.empty() ? "no digest (" + outcome.note + ")" : outcome.actualHex) +
-             "; the data stays in '" + m_store.partPath().filename().string() + "'");
+             "; the data stays in '" + io::pathText(m_store.partPath().filename()) + "'");
 }
 
 void Job::finishVerified() {
@@ -137,36 +140,45 @@ void Job::finishVerified() {
     plan.total = m_total;
     plan.flush = false; // flushed and closed before the checksum read it
     plan.renameTo = m_finalPath;
+    plan.originUrl = m_request.url;
+    plan.referrer = m_request.referer;
     finishOnWorker(std::move(plan), true);
 }
 
 bool Job::claimFinalName() {
     std::error_code ec;
-    if (m_request.allowOverwrite || !fs::exists(m_finalPath, ec)) {
+    if (m_request.allowOverwrite ||
+        fs::symlink_status(m_finalPath, ec).type() == fs::file_type::not_found) {
         return true;
     }
     // Someone created the name while we downloaded: never overwrite silently.
     const auto taken = [this](const fs::path& p) {
+        if (!m_host.names().claim(p, m_id)) {
+            return true;
+        }
         std::error_code e;
-        return m_host.isPathReserved(p) || fs::exists(p, e);
+        if (fs::symlink_status(p, e).type() != fs::file_type::not_found) {
+            m_host.names().release(p, m_id);
+            return true;
+        }
+        return false;
     };
-    m_host.releasePath(m_finalPath);
+    m_host.names().release(m_finalPath, m_id);
     try {
-        m_finalPath = naming::uniquePath(m_dir, m_finalPath.filename().string(), taken);
+        m_finalPath = naming::uniquePath(m_dir, io::pathText(m_finalPath.filename()), taken);
     } catch (const std::exception& e) {
         fail(ErrorCode::FileExists, e.what());
         return false;
     }
-    m_host.reservePath(m_finalPath, m_id);
     return true;
 }
 
 void Job::completed() {
     // The finished file now guards its own name on disk; the reservation is for part files.
-    m_host.releasePath(m_finalPath);
+    m_host.names().release(m_finalPath, m_id);
     m_error = ErrorCode::Ok;
     m_errorMessage.clear();
-    spdlog::info("[#{}] completed: {} ({} bytes)", m_id, m_finalPath.string(), m_total);
+    spdlog::info("[#{}] completed: {} ({} bytes)", m_id, io::pathText(m_finalPath), m_total);
     reportEnd(true);
     setState(DownloadState::Completed);
 }

@@ -5,6 +5,7 @@
 
 #include "core/engine/ResponseCheck.h"
 #include "core/io/ControlFile.h"
+#include "core/io/PathText.h"
 #include "core/naming/FileNaming.h"
 
 #include <spdlog/spdlog.h>
@@ -43,7 +44,7 @@ bool Job::onBodyStart(Connection& c) {
         meta.etag = m_etag;
         meta.lastModified = m_lastModified;
         meta.contentType = m_contentType;
-        meta.fileName = m_finalPath.filename().string();
+        meta.fileName = io::pathText(m_finalPath.filename());
         meta.httpVersion = m_httpVersion;
         m_host.metadataSeen(meta);
     }
@@ -128,12 +129,12 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
     if (m_finalPath.empty() && !chooseName(c)) {
         return false;
     }
-    if (!m_store.isOpen() && !openPart(false)) {
+    if (!m_store.isOpen() && !openPart(io::PartFile::Mode::Reopen)) {
         c.stop = Stop::Io;
         c.stopMessage = m_ioError.message;
         return false;
     }
-    if (!m_planner && m_total >= 0 && m_rangesOk) {
+    if (!m_planner && m_total >= 0 && m_rangesOk && !m_plainRequests) {
         const std::int64_t minSplit =
             m_request.minSplitSize > 0 ? m_request.minSplitSize : m_download.minSplitSize;
         m_planner.emplace(m_total, std::max<std::int64_t>(1, minSplit));
@@ -152,9 +153,9 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
         if (!ec && static_cast<std::int64_t>(space.available) < m_total - have) {
             c.stop = Stop::Io;
             m_ioError.diskFull = true;
-            c.stopMessage = "not enough free space in '" + m_dir.string() + "': the file needs " +
-                            std::to_string(m_total) + " bytes, " + std::to_string(space.available) +
-                            " are free";
+            c.stopMessage = "not enough free space in '" + io::pathText(m_dir) +
+                            "': the file needs " + std::to_string(m_total) + " bytes, " +
+                            std::to_string(space.available) + " are free";
             return false;
         }
         // A small file neither fragments nor fills a disk by surprise: reserving it costs more
@@ -179,6 +180,12 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
                               std::chrono::milliseconds(m_download.controlSaveIntervalMs));
         } else {
             saveResumeData(true);
+            if (auto failure = m_store.takeSaveFailure()) {
+                c.stop = Stop::Io;
+                m_ioError = *failure;
+                c.stopMessage = failure->message;
+                return false;
+            }
         }
     }
     return true;
@@ -196,12 +203,22 @@ bool Job::chooseName(Connection& c) {
     const std::string name =
         naming::chooseFileName(m_request.fileName, c.response.contentDisposition, urlForName);
     const bool overwrite = m_request.allowOverwrite;
+    // A free name is claimed pool-wide as it is found: no other download of this process can
+    // take it between the check and the part file's creation.
     const auto taken = [this, overwrite](const fs::path& p) {
-        if (m_host.isPathReserved(p)) {
+        if (!m_host.names().claim(p, m_id)) {
             return true;
         }
+        // Anything with the name counts, a dangling link too (fs::exists would follow it).
         std::error_code ec;
-        return !overwrite && (fs::exists(p, ec) || fs::exists(io::partPathFor(p), ec));
+        const auto named = [&ec](const fs::path& q) {
+            return fs::symlink_status(q, ec).type() != fs::file_type::not_found;
+        };
+        if (!overwrite && (named(p) || named(io::partPathFor(p)))) {
+            m_host.names().release(p, m_id);
+            return true;
+        }
+        return false;
     };
     try {
         m_finalPath = naming::uniquePath(m_dir, name, taken);
@@ -212,14 +229,16 @@ bool Job::chooseName(Connection& c) {
     }
     if (!naming::isInside(m_dir, m_finalPath)) {
         c.stop = Connection::Stop::Local;
-        c.stopMessage = "refusing to write outside the download folder: " + m_finalPath.string();
+        c.stopMessage =
+            "refusing to write outside the download folder: " + io::pathText(m_finalPath);
+        m_host.names().release(m_finalPath, m_id);
         m_finalPath.clear();
         return false;
     }
     m_store.setPath(io::partPathFor(m_finalPath));
-    m_host.reservePath(m_finalPath, m_id);
-    spdlog::info("[#{}] saving as {}", m_id, m_finalPath.string());
-    if (!openPart(true)) {
+    spdlog::info("[#{}] saving as {}", m_id, io::pathText(m_finalPath));
+    // With overwrite allowed, whatever has the part's name goes (a link itself, not its target).
+    if (!openPart(overwrite ? io::PartFile::Mode::Replace : io::PartFile::Mode::CreateNew)) {
         c.stop = Connection::Stop::Io;
         c.stopMessage = m_ioError.message;
         return false;
@@ -227,8 +246,8 @@ bool Job::chooseName(Connection& c) {
     return true;
 }
 
-bool Job::openPart(bool truncate) {
-    return m_store.open(truncate, &m_ioError); // (after the flush in flight, if any)
+bool Job::openPart(io::PartFile::Mode mode) {
+    return m_store.open(mode, &m_ioError); // (after the flush in flight, if any)
 }
 
 } // namespace maria2

@@ -1,6 +1,7 @@
 #include "core/engine/Verification.h"
 
 #include "core/integrity/SidecarChecksum.h"
+#include "core/io/PathText.h"
 
 namespace maria2 {
 
@@ -39,9 +40,9 @@ VerifyOutcome runVerification(VerifyTask task, const DigestFactory& digests) {
         out.note = "no " + out.expected->algorithm + " in this build";
         return out;
     }
-    out.actualHex = hashFile(task.file.string(), *digest, from).value_or("");
+    out.actualHex = hashFile(task.file, *digest, from).value_or("");
     if (out.actualHex.empty()) {
-        out.note = "cannot read '" + task.file.string() + "'";
+        out.note = "cannot read '" + io::pathText(task.file) + "'";
     }
     out.ok = !out.actualHex.empty() && out.actualHex == out.expected->hex;
     return out;

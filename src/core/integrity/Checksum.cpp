@@ -85,7 +85,8 @@ std::optional<ChecksumSpec> parseChecksum(std::string_view text, std::string* er
     return spec;
 }
 
-std::optional<std::string> hashFile(const std::string& path, Digest& digest, std::int64_t from) {
+std::optional<std::string> hashFile(const std::filesystem::path& path, Digest& digest,
+                                    std::int64_t from) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return std::nullopt;

@@ -4,6 +4,7 @@
 // DigestFactory, so the core needs no crypto library of its own.
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,6 +36,7 @@ std::optional<ChecksumSpec> parseChecksum(std::string_view text, std::string* er
 // Hashes a file from byte `from` to its end into `digest` (which may already hold the bytes
 // before `from`, hashed while they streamed in) and returns the hex digest. nullopt if the file
 // cannot be read or is shorter than `from`.
-std::optional<std::string> hashFile(const std::string& path, Digest& digest, std::int64_t from = 0);
+std::optional<std::string> hashFile(const std::filesystem::path& path, Digest& digest,
+                                    std::int64_t from = 0);
 
 } // namespace maria2

@@ -23,8 +23,16 @@ public:
     PartFile(const PartFile&) = delete;
     PartFile& operator=(const PartFile&) = delete;
 
-    // Opens (creating if needed) for read/write. truncate = start from an empty file.
-    bool open(const std::filesystem::path& path, bool truncate, IoError* error);
+    // How open() treats what is already at the path. The download folder may be writable by
+    // others (a shared folder, /tmp): a link planted under our name must never make us create,
+    // truncate or write a file elsewhere, so the last component is never followed.
+    enum class Mode {
+        CreateNew, // a new, empty file; fails if anything (a link too) has the name
+        Replace,   // whatever has the name is removed (a link itself, not its target), then new
+        Reopen,    // an existing file of ours (regular, one name, our owner), else a new one
+    };
+    // Opens for read/write.
+    bool open(const std::filesystem::path& path, Mode mode, IoError* error);
     bool isOpen() const;
     const std::filesystem::path& path() const { return m_path; }
 

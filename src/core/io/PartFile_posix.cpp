@@ -1,9 +1,13 @@
 #include "core/io/PartFile.h"
 
+#include "core/io/PathText.h"
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <random>
 #include <sys/stat.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -18,9 +22,37 @@ bool fail(IoError* error, const std::filesystem::path& path, const char* what) {
     const int err = errno;
     if (error != nullptr) {
         error->diskFull = (err == ENOSPC || err == EDQUOT);
-        error->message = std::string(what) + " '" + path.string() + "': " + std::strerror(err);
+        error->message = std::string(what) + " '" + pathText(path) + "': " + std::strerror(err);
     }
     return false;
+}
+
+bool refuse(IoError* error, const std::filesystem::path& path, const char* why) {
+    if (error != nullptr) {
+        error->diskFull = false;
+        error->message = "refusing to use '" + pathText(path) + "': " + why;
+    }
+    return false;
+}
+
+// Why an existing file may not be resumed into, or nullptr. Only a regular file with one name
+// that we own: a hard link or another user's file could be a file elsewhere that they want us
+// to overwrite.
+const char* refusal(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        return "cannot read its attributes";
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return "it is not a regular file";
+    }
+    if (st.st_nlink != 1) {
+        return "it has more than one name (a hard link)";
+    }
+    if (st.st_uid != ::geteuid()) {
+        return "it belongs to another user";
+    }
+    return nullptr;
 }
 
 int syncFd(int fd) {
@@ -49,16 +81,55 @@ void PartFile::stopAllocating() {
     }
 }
 
-bool PartFile::open(const std::filesystem::path& path, bool truncate, IoError* error) {
+bool PartFile::open(const std::filesystem::path& path, Mode mode, IoError* error) {
     close();
     m_path = path;
-    int flags = O_RDWR | O_CREAT | O_CLOEXEC;
-    if (truncate) {
-        flags |= O_TRUNC;
+    // The name is looked up in the folder we opened and its last component is never followed:
+    // a link planted under our name (a shared folder) fails the open instead of sending our
+    // writes elsewhere.
+    const std::filesystem::path parent = path.parent_path();
+    const int dir =
+        ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) {
+        return fail(error, path, "cannot open the folder of");
     }
-    m_fd = ::open(path.c_str(), flags, 0644);
+    const std::string name = path.filename().string();
+    constexpr int kFlags = O_RDWR | O_CLOEXEC | O_NOFOLLOW;
+    if (mode == Mode::Replace && ::unlinkat(dir, name.c_str(), 0) != 0 && errno != ENOENT) {
+        ::close(dir);
+        return fail(error, path, "cannot remove");
+    }
+    if (mode == Mode::Reopen) {
+        // O_NONBLOCK: a FIFO or device planted under the name must not hang us; it is refused
+        // below, and a regular file ignores the flag.
+        m_fd = ::openat(dir, name.c_str(), kFlags | O_NONBLOCK);
+        if (m_fd >= 0) {
+            ::close(dir);
+            const char* why = refusal(m_fd);
+            if (why != nullptr) {
+                ::close(m_fd);
+                m_fd = -1;
+                return refuse(error, path, why);
+            }
+            ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) & ~O_NONBLOCK);
+            return true;
+        }
+        if (errno == ELOOP) {
+            ::close(dir);
+            return refuse(error, path, "it is a symbolic link");
+        }
+        if (errno != ENOENT) {
+            ::close(dir);
+            return fail(error, path, "cannot open");
+        }
+    }
+    m_fd = ::openat(dir, name.c_str(), kFlags | O_CREAT | O_EXCL, 0644);
+    ::close(dir);
     if (m_fd < 0) {
-        return fail(error, path, "cannot open");
+        if (errno == EEXIST) {
+            return refuse(error, path, "something else has that name now");
+        }
+        return fail(error, path, "cannot create");
     }
     return true;
 }
@@ -169,18 +240,38 @@ void PartFile::close() {
     }
 }
 
+static std::filesystem::path uniqueTempPath(const std::filesystem::path& beside) {
+    // A name of its own each time (never a fixed NAME.tmp another user could plant a link as),
+    // and short: it must fit beside the longest names we write.
+    thread_local std::mt19937_64 random{std::random_device{}() ^
+                                        static_cast<std::uint64_t>(::getpid())};
+    char name[32];
+    std::snprintf(name, sizeof(name), ".maria2-%016llx.tmp",
+                  static_cast<unsigned long long>(random()));
+    return beside.parent_path() / name;
+}
+
 bool writeFileAtomically(const std::filesystem::path& path, const std::string& content,
                          IoError* error, bool durable) {
-    std::filesystem::path tmp = path;
-    tmp += ".tmp";
     PartFile file;
-    if (!file.open(tmp, true, error) || !file.writeAt(0, content.data(), content.size(), error) ||
-        (durable && !file.sync(error))) {
+    std::filesystem::path tmp;
+    for (int attempt = 0;; ++attempt) {
+        tmp = uniqueTempPath(path);
+        if (file.open(tmp, PartFile::Mode::CreateNew, error)) {
+            break;
+        }
+        struct stat st {};
+        if (attempt == 8 || ::lstat(tmp.c_str(), &st) != 0) {
+            return false; // not a clash of names: the folder's own fault
+        }
+    }
+    if (!file.writeAt(0, content.data(), content.size(), error) || (durable && !file.sync(error))) {
         file.close();
         ::unlink(tmp.c_str());
         return false;
     }
     file.close();
+    // rename(2) replaces the name itself, a link too, never the file a link points to.
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         fail(error, path, "cannot replace");
         ::unlink(tmp.c_str());

@@ -1,7 +1,12 @@
 #include "core/io/PartFile.h"
 
+#include "core/io/PathText.h"
+
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
+
+#include <cstdio>
+#include <random>
 
 namespace maria2::io {
 namespace {
@@ -13,7 +18,15 @@ bool fail(IoError* error, const std::filesystem::path& path, const char* what) {
         char buf[256] = {};
         FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, err, 0,
                        buf, sizeof(buf), nullptr);
-        error->message = std::string(what) + " '" + path.string() + "': " + buf;
+        error->message = std::string(what) + " '" + pathText(path) + "': " + buf;
+    }
+    return false;
+}
+
+bool refuse(IoError* error, const std::filesystem::path& path, const char* why) {
+    if (error != nullptr) {
+        error->diskFull = false;
+        error->message = "refusing to use '" + pathText(path) + "': " + why;
     }
     return false;
 }
@@ -37,13 +50,49 @@ bool PartFile::allocateInBackground(std::int64_t size, IoError* error) {
     return allocate(size, error);
 }
 
-bool PartFile::open(const std::filesystem::path& path, bool truncate, IoError* error) {
+bool PartFile::open(const std::filesystem::path& path, Mode mode, IoError* error) {
     close();
     m_path = path;
-    HANDLE h = CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, nullptr,
-                           truncate ? CREATE_ALWAYS : OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+    constexpr DWORD kAccess = GENERIC_READ | GENERIC_WRITE;
+    // FILE_FLAG_OPEN_REPARSE_POINT: a link or junction planted under our name is opened as
+    // itself (and refused below), never followed to a file elsewhere.
+    constexpr DWORD kFlags = FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT;
+    if (mode == Mode::Replace && !DeleteFileW(path.c_str()) &&
+        GetLastError() != ERROR_FILE_NOT_FOUND) {
+        return fail(error, path, "cannot remove");
+    }
+    if (mode == Mode::Reopen) {
+        HANDLE h = CreateFileW(path.c_str(), kAccess, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
+                               kFlags, nullptr);
+        if (h != INVALID_HANDLE_VALUE) {
+            BY_HANDLE_FILE_INFORMATION info{};
+            const char* why = nullptr;
+            if (!GetFileInformationByHandle(h, &info)) {
+                why = "cannot read its attributes";
+            } else if ((info.dwFileAttributes &
+                        (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) != 0) {
+                why = "it is a link or a folder";
+            } else if (info.nNumberOfLinks != 1) {
+                why = "it has more than one name (a hard link)";
+            }
+            if (why != nullptr) {
+                CloseHandle(h);
+                return refuse(error, path, why);
+            }
+            m_handle = h;
+            return true;
+        }
+        if (GetLastError() != ERROR_FILE_NOT_FOUND) {
+            return fail(error, path, "cannot open");
+        }
+    }
+    HANDLE h =
+        CreateFileW(path.c_str(), kAccess, FILE_SHARE_READ, nullptr, CREATE_NEW, kFlags, nullptr);
     if (h == INVALID_HANDLE_VALUE) {
-        return fail(error, path, "cannot open");
+        if (GetLastError() == ERROR_FILE_EXISTS) {
+            return refuse(error, path, "something else has that name now");
+        }
+        return fail(error, path, "cannot create");
     }
     m_handle = h;
     return true;
@@ -61,6 +110,10 @@ bool PartFile::writeAt(std::int64_t offset, const char* data, std::size_t size, 
         const DWORD chunk = static_cast<DWORD>(size > (1u << 30) ? (1u << 30) : size);
         DWORD written = 0;
         if (!WriteFile(static_cast<HANDLE>(m_handle), data, chunk, &written, &ov)) {
+            return fail(error, m_path, "cannot write");
+        }
+        if (written == 0) { // never loop forever on a device that takes nothing
+            SetLastError(ERROR_WRITE_FAULT);
             return fail(error, m_path, "cannot write");
         }
         data += written;
@@ -115,11 +168,23 @@ void PartFile::close() {
 
 bool writeFileAtomically(const std::filesystem::path& path, const std::string& content,
                          IoError* error, bool durable) {
-    std::filesystem::path tmp = path;
-    tmp += L".tmp";
+    // A name of its own each time (never a fixed NAME.tmp), short enough to fit beside the
+    // longest names we write.
+    thread_local std::mt19937_64 random{std::random_device{}() ^ GetCurrentProcessId()};
     PartFile file;
-    if (!file.open(tmp, true, error) || !file.writeAt(0, content.data(), content.size(), error) ||
-        (durable && !file.sync(error))) {
+    std::filesystem::path tmp;
+    for (int attempt = 0;; ++attempt) {
+        wchar_t name[32];
+        swprintf(name, 32, L".maria2-%016llx.tmp", static_cast<unsigned long long>(random()));
+        tmp = path.parent_path() / name;
+        if (file.open(tmp, PartFile::Mode::CreateNew, error)) {
+            break;
+        }
+        if (attempt == 8 || GetFileAttributesW(tmp.c_str()) == INVALID_FILE_ATTRIBUTES) {
+            return false; // not a clash of names: the folder's own fault
+        }
+    }
+    if (!file.writeAt(0, content.data(), content.size(), error) || (durable && !file.sync(error))) {
         file.close();
         DeleteFileW(tmp.c_str());
         return false;

@@ -1,4 +1,5 @@
 #include "core/naming/FileNaming.h"
+#include "core/io/PathText.h"
 #include "core/text/Text.h"
 
 #include <curl/curl.h>
@@ -15,8 +16,10 @@
 namespace maria2::naming {
 namespace {
 
-// 240 leaves room below the usual 255-byte limit for " (9999)" and a ".part" suffix.
-constexpr std::size_t kMaxNameBytes = 240;
+// Every name derived from a file name must fit the usual 255-byte limit too: the longest is
+// "NAME (9999).part.maria2", 7 + 12 bytes more (temporary files have short names of their
+// own). 255 - 19 = 236.
+constexpr std::size_t kMaxNameBytes = 236;
 // A "extension" longer than this is more likely part of the name ("v1.2 final draft...").
 constexpr std::size_t kMaxExtensionBytes = 20;
 // aria2 gives up auto-renaming after 9999 as well.
@@ -211,6 +214,16 @@ bool isDisplayControl(char32_t cp) {
            (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+// Characters that show as nothing: "report\u200B.pdf" looks like "report.pdf" but is not the
+// same name. Dropped rather than replaced. ZWNJ and ZWJ (U+200C, U+200D) stay: Persian and
+// Indic words and emoji sequences need them.
+bool isInvisible(char32_t cp) {
+    return cp == 0x00AD || cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x17B4 ||
+           cp == 0x17B5 || cp == 0x180E || cp == 0x200B || (cp >= 0x2060 && cp <= 0x2065) ||
+           (cp >= 0x206A && cp <= 0x206F) || cp == 0x3164 || cp == 0xFEFF || cp == 0xFFA0 ||
+           (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0xE0000 && cp <= 0xE007F);
+}
+
 std::string replaceBadCharacters(std::string_view s) {
     constexpr std::string_view kForbidden = "<>:\"|?*/\\";
     std::string out;
@@ -227,7 +240,7 @@ std::string replaceBadCharacters(std::string_view s) {
                          (cp < 0x80 && kForbidden.find(static_cast<char>(cp)) != kForbidden.npos);
         if (bad)
             out.push_back('_');
-        else
+        else if (!isInvisible(cp))
             out.append(s.substr(i, len));
         i += len;
     }
@@ -355,8 +368,10 @@ std::string sanitizeFileName(std::string_view name, std::string_view fallback) {
     if (out.empty())
         return std::string(fallback);
     // Reserved device names get a '_' prefix ("CON" -> "_CON", "nul.txt" -> "_nul.txt"):
-    // the extension stays intact and the result can never be reserved again.
-    if (isReservedDeviceName(out)) {
+    // the extension stays intact and the result can never be reserved again. So does a name
+    // starting with a dot: a server must not plant hidden files (".bashrc", ".htaccess") that a
+    // person never sees in the folder.
+    if (isReservedDeviceName(out) || out.front() == '.') {
         out.insert(0, 1, '_');
         if (out.size() > kMaxNameBytes) {
             capLength(out);
@@ -391,13 +406,13 @@ std::filesystem::path uniquePath(const std::filesystem::path& dir, const std::st
                            std::filesystem::file_type::not_found;
     };
 
-    std::filesystem::path candidate = dir / name;
+    std::filesystem::path candidate = dir / io::pathFromUtf8(name);
     if (!isTaken(candidate))
         return candidate;
     const std::size_t extPos = extensionStart(name);
     const std::string stem = name.substr(0, extPos), ext = name.substr(extPos);
     for (int n = 1; n <= kMaxUniqueAttempts; ++n) {
-        candidate = dir / (stem + " (" + std::to_string(n) + ")" + ext);
+        candidate = dir / io::pathFromUtf8(stem + " (" + std::to_string(n) + ")" + ext);
         if (!isTaken(candidate))
             return candidate;
     }

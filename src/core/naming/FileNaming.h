@@ -21,7 +21,9 @@ std::optional<std::string> fileNameFromUrl(std::string_view url);
 // ('/' and '\\'), no "." or "..", no control characters or characters Windows forbids
 // (<>:"|?*), no Windows-reserved device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with
 // or without extension, any case), no trailing dots or spaces, no leading spaces,
-// valid UTF-8, at most 240 bytes (extension kept). Returns `fallback` if nothing usable remains.
+// valid UTF-8, at most 236 bytes (extension kept, so "NAME (9999).part.maria2" fits 255),
+// no leading dot (".bashrc" -> "_.bashrc": nothing hidden), no invisible characters (zero-width
+// spaces and the like are dropped). Returns `fallback` if nothing usable remains.
 // A name with directories is reduced to its last component ("../../etc/passwd" -> "passwd",
 // "C:\\evil\\x.exe" -> "x.exe"); reserved device names get a '_' prefix ("CON" -> "_CON",
 // "nul.txt" -> "_nul.txt"). `fallback` is returned as given, not sanitized; pass "" to learn

@@ -84,9 +84,9 @@ EnginePool::EnginePool(const Config& config, EngineListener& listener, DigestFac
         spdlog::info("engine pool: {} ({}, {})", p.name, toString(p.kind),
                      p.split ? "splits" : "never splits");
         EngineListener& self = *this; // the engines report to the pool, which annotates
-        m_engines.push_back(
-            std::make_unique<Engine>(config, self, digests, std::move(p),
-                                     EngineLinks{&m_ids, &m_gate, &m_limiter, &m_traffic}));
+        m_engines.push_back(std::make_unique<Engine>(
+            config, self, digests, std::move(p),
+            EngineLinks{&m_ids, &m_gate, &m_limiter, &m_traffic, &m_names}));
     }
     m_affinity = HostAffinity(m_engines.size());
 }

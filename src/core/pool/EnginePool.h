@@ -169,6 +169,7 @@ private:
     QueueGate m_gate;
     SpeedLimiter m_limiter;
     TrafficCounters m_traffic;
+    NameReservations m_names; // file names claimed by downloads on any engine
     std::vector<std::unique_ptr<Engine>> m_engines;
     bool m_http2 = false;
     bool m_http3 = false;

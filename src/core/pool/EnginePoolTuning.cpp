@@ -21,7 +21,8 @@ int EnginePool::routeLimitLocked(const Route& route, std::int64_t totalBytes) co
     int limit = std::max(1, m_config.download.connectionCeiling);
     if (totalBytes > 0) {
         const std::int64_t minSplit = std::max<std::int64_t>(1, route.minSplit);
-        const std::int64_t pieces = (totalBytes + minSplit - 1) / minSplit;
+        // Rounded up without adding first: a size near INT64_MAX must not overflow.
+        const std::int64_t pieces = totalBytes / minSplit + (totalBytes % minSplit != 0 ? 1 : 0);
         limit = static_cast<int>(std::clamp<std::int64_t>(pieces, 1, limit));
     }
     if (m_throttleConnections > 0) {

@@ -1,5 +1,6 @@
 #include "core/pool/EngineReport.h"
 
+#include "core/io/PathText.h"
 #include "core/pool/EnginePool.h"
 
 #include <spdlog/fmt/fmt.h>
@@ -58,7 +59,7 @@ std::vector<EngineReportRow> runEngineReport(const Config& config, DownloadReque
     pool.start();
     request.engine.clear();
     const std::string chosen = pool.preview(request).engine;
-    request.directory = scratch.string();
+    request.directory = io::pathText(scratch);
     request.allowOverwrite = true;
     request.continuePartial = false;
     std::vector<EngineReportRow> rows;

@@ -1,6 +1,8 @@
 #include "core/storage/PartStorage.h"
 
 #include "core/io/BootId.h"
+#include "core/io/OriginMark.h"
+#include "core/io/PathText.h"
 
 #include <spdlog/spdlog.h>
 
@@ -10,6 +12,23 @@
 
 namespace maria2 {
 namespace fs = std::filesystem;
+
+namespace {
+
+// io::saveControl, keeping whether the disk was full.
+template <typename Result>
+bool saveControlFile(const fs::path& path, const io::ControlData& data, bool durable,
+                     Result& result) {
+    io::IoError error;
+    if (io::writeFileAtomically(path, io::encodeControl(data), &error, durable)) {
+        return true;
+    }
+    result.error = error.message;
+    result.diskFull = error.diskFull;
+    return false;
+}
+
+} // namespace
 
 PartStorage::PartStorage(io::IoWorker& io, std::string logTag,
                          std::chrono::milliseconds saveInterval, std::string url,
@@ -26,13 +45,13 @@ PartStorage::~PartStorage() {
     settle();
 }
 
-bool PartStorage::open(bool truncate, io::IoError* error) {
+bool PartStorage::open(io::PartFile::Mode mode, io::IoError* error) {
     settle(); // a flush in flight still uses the old descriptor
-    return m_file.open(m_partPath, truncate, error);
+    return m_file.open(m_partPath, mode, error);
 }
 
 std::optional<PartStorage::Adopted> PartStorage::adopt(io::IoError* error) {
-    if (!open(false, error)) {
+    if (!open(io::PartFile::Mode::Reopen, error)) {
         return std::nullopt;
     }
     Adopted a;
@@ -104,9 +123,10 @@ void PartStorage::save(bool force, const IntervalSet& written,
         io::IoError ioError;
         if (!file->sync(&ioError)) {
             result->error = ioError.message;
+            result->diskFull = ioError.diskFull;
             return;
         }
-        result->ok = io::saveControl(control, data, &result->error);
+        result->ok = saveControlFile(control, data, true, *result);
     };
     if (force) {
         work();
@@ -138,7 +158,7 @@ void PartStorage::saveWritten(Clock::time_point now, const IntervalSet& written,
     // page cache, so the next run in this boot finds these ranges in the file.
     auto work = [control = controlPath(), data = std::move(data), result] {
         result->ran = true;
-        result->ok = io::saveControl(control, data, &result->error, false);
+        result->ok = saveControlFile(control, data, false, *result);
     };
     m_pendingSave = std::move(result);
     m_pending = m_io.post(std::move(work));
@@ -173,12 +193,13 @@ void PartStorage::settle() {
 }
 
 void PartStorage::apply(const SaveResult& result) {
+    if (result.ran && !result.ok) {
+        spdlog::warn("{} cannot save resume data: {}", m_tag, result.error);
+        m_saveFailure = io::IoError{result.diskFull, "cannot save resume data: " + result.error};
+    }
     if (!result.flushed) {
         if (!result.ok) {
             m_recordedWritten = m_durable; // the next one records them again
-            if (result.ran) {
-                spdlog::warn("{} cannot save resume data: {}", m_tag, result.error);
-            }
         }
         return;
     }
@@ -190,9 +211,6 @@ void PartStorage::apply(const SaveResult& result) {
     }
     m_recordedWritten = m_durable;
     m_dirty = true;
-    if (result.ran) {
-        spdlog::warn("{} cannot save resume data: {}", m_tag, result.error);
-    }
 }
 
 bool PartStorage::forget(io::IoError* error) {
@@ -245,12 +263,15 @@ void PartStorage::finish(Finish plan, std::function<void(const Finished&)> done)
             fs::rename(part, plan.renameTo, ec);
             if (ec) {
                 r.renameFailed = true;
-                r.message = "cannot rename '" + part.string() + "' to '" + plan.renameTo.string() +
-                            "': " + ec.message();
+                r.message = "cannot rename '" + io::pathText(part) + "' to '" +
+                            io::pathText(plan.renameTo) + "': " + ec.message();
                 done(r);
                 return;
             }
             fs::remove(control, ec);
+            if (!plan.originUrl.empty()) {
+                io::markDownloadOrigin(plan.renameTo, plan.originUrl, plan.referrer);
+            }
         }
         r.ok = true;
         done(r);

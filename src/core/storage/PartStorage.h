@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace maria2 {
 
@@ -40,15 +41,16 @@ public:
     // The URL the bytes on disk came from (recorded in the control file).
     const std::string& sourceUrl() const { return m_sourceUrl; }
 
-    // Opens the part file (creating it; truncate = empty it). After any save in flight.
-    bool open(bool truncate, io::IoError* error);
+    // Opens the part file (see PartFile::Mode: never through a link, never someone else's
+    // file). After any save in flight.
+    bool open(io::PartFile::Mode mode, io::IoError* error);
     bool isOpen() const { return m_file.isOpen(); }
     // For the write callback only: positional writes, nothing that waits.
     io::PartFile& file() { return m_file; }
     // Closes the part file (save() first to keep what is written resumable).
     void close() { m_file.close(); }
 
-    // An existing part file: opens it and reads its control file. nullopt control (why set)
+    // An existing part file of ours: opens it and reads its control file. nullopt control (why set)
     // when there is none or it is unusable: then only its first partSize bytes count.
     struct Adopted {
         std::int64_t partSize = 0;
@@ -85,6 +87,9 @@ public:
     // returned). force = a flushing save now, on this thread, after any save in flight.
     void save(bool force, const IntervalSet& written,
               const std::function<io::ControlData()>& describe);
+    // A save that failed since the last call (the control file could not be written): the
+    // download must not go on as if it were resumable. Its message names the file and why.
+    std::optional<io::IoError> takeSaveFailure() { return std::exchange(m_saveFailure, {}); }
     // Ends the save in flight: one that has not started is taken back (and its ranges stay
     // dirty), one that runs is waited for. Before the file is truncated, closed or renamed.
     void settle();
@@ -101,6 +106,9 @@ public:
         bool flush = true;                      // the part file is open: truncate, sync, close
         std::optional<io::ControlData> control; // recorded after the flush (verify first)
         std::filesystem::path renameTo;         // empty: keep NAME.part (verify first)
+        // Recorded on the renamed file as its origin (io::markDownloadOrigin), when not empty.
+        std::string originUrl;
+        std::string referrer;
     };
     struct Finished {
         bool ok = false;
@@ -122,6 +130,7 @@ private:
         IntervalSet ranges;
         std::string url;
         std::string error;
+        bool diskFull = false;
     };
     void poll();
     void apply(const SaveResult& result);
@@ -147,6 +156,7 @@ private:
     io::IoWorker::Ticket m_pending;
     std::shared_ptr<SaveResult> m_pendingSave;
     std::shared_ptr<Finished> m_finished;
+    std::optional<io::IoError> m_saveFailure;
 };
 
 } // namespace maria2

@@ -101,6 +101,10 @@ struct DownloadRequest {
     std::string referer;
     bool allowOverwrite = false;
     bool continuePartial = true; // -c: resume an existing NAME.part
+    // maria2c -c: an existing NAME without NAME.part is a partial download left by another tool
+    // (aria2c, wget and curl read -c so) and is continued. Never set by the desktop app: a file
+    // that merely has the same name must not be taken for a prefix of this one.
+    bool continueExistingFile = false;
     bool startPaused = false;
     int split = 0;                   // -s: connections for this download; 0 = config
     int maxConnectionsPerServer = 0; // -x: 0 = config

@@ -37,9 +37,8 @@ public:
         m_profile.name = "segmented";
         m_profile.kind = EngineKind::Segmented;
     }
-    bool isPathReserved(const std::filesystem::path&) const override { return false; }
-    void reservePath(const std::filesystem::path&, DownloadId) override {}
-    void releasePath(const std::filesystem::path&) override {}
+    NameReservations& names() override { return m_names; }
+    NameReservations m_names;
     void jobStateChanged(Job&) override {}
     bool attach(CURL*) override { return false; }
     void detach(CURL*) override {}

@@ -68,8 +68,8 @@ public:
 
     // The part file at its full size (as Job::prepareFile leaves it) and the file planned.
     bool open() {
-        return m_file.open(m_path, true, &m_ioError) && m_file.truncate(kFileBytes, &m_ioError) &&
-               plan();
+        return m_file.open(m_path, maria2::io::PartFile::Mode::Replace, &m_ioError) &&
+               m_file.truncate(kFileBytes, &m_ioError) && plan();
     }
     std::string error() const { return m_ioError.message; }
     bool fileDone() const { return m_chunksLeft == 0; }
