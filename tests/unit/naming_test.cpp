@@ -683,7 +683,10 @@ TEST(Sanitize, InvisibleCharactersAreDropped) {
     // U+200B zero-width space, U+FEFF, U+2060 word joiner, U+00AD soft hyphen, a tag character.
     EXPECT_EQ(sanitizeFileName("report\xE2\x80\x8B.pdf"), "report.pdf");
     EXPECT_EQ(sanitizeFileName("\xEF\xBB\xBFsetup.exe"), "setup.exe");
-    EXPECT_EQ(sanitizeFileName("a\xE2\x81\xA0" "b\xC2\xAD" "c.txt"), "abc.txt");
+    EXPECT_EQ(sanitizeFileName("a\xE2\x81\xA0"
+                               "b\xC2\xAD"
+                               "c.txt"),
+              "abc.txt");
     EXPECT_EQ(sanitizeFileName("x\xF3\xA0\x80\x81y.bin"), "xy.bin");
     // Nothing but invisible characters is no name at all.
     EXPECT_EQ(sanitizeFileName("\xE2\x80\x8B\xE2\x80\x8B", ""), "");
