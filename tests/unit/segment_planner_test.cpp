@@ -505,3 +505,20 @@ TEST(SegmentPlannerSlow, ACrawlingSegmentIsSplitBelowMinSplitAFastOneIsNot) {
     EXPECT_EQ(p.find(a->id)->end, 2 * MiB) << "the fast segment was never split";
     EXPECT_EQ(p.invariantViolation(), "");
 }
+
+TEST(SegmentPlannerForget, BytesWhoseWriteFailedBecomeAGapAgain) {
+    SegmentPlanner p(4 * MiB, MiB);
+    const auto s = p.assign(0);
+    ASSERT_TRUE(s);
+    p.advance(s->id, 4 * MiB);
+    ASSERT_TRUE(p.isDone(s->id));
+    p.release(s->id);
+    ASSERT_TRUE(p.complete());
+    p.forgetWritten({MiB, 2 * MiB});
+    EXPECT_FALSE(p.complete());
+    EXPECT_EQ(p.unassignedBytes(), MiB);
+    const auto again = p.assign(0);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->begin, MiB);
+    EXPECT_EQ(again->end, 2 * MiB);
+}

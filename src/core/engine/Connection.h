@@ -4,6 +4,7 @@
 // thread.
 #include "core/engine/HttpResponse.h"
 #include "core/engine/SpeedMeter.h"
+#include "core/io/WriteBatch.h"
 #include "core/net/CurlOptions.h"
 
 #include <curl/curl.h>
@@ -45,8 +46,9 @@ struct Connection {
     std::int64_t requestBegin = 0; // first byte asked for
     std::int64_t requestEnd = -1;  // exclusive end asked for; -1 = to the end of the file
     bool ranged = false;           // a Range was sent
-    std::int64_t writeOffset = 0;
-    std::int64_t bytes = 0; // body bytes this connection wrote
+    std::int64_t writeOffset = 0;  // where its next byte goes (what `batch` holds comes before)
+    std::int64_t bytes = 0;        // body bytes this connection took (counted as written)
+    io::WriteBatch batch;          // taken bytes not yet in the file (Job::writeBatch)
     bool bodyStarted = false;
     Stop stop = Stop::None;
     std::string stopMessage;

@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cassert>
 #include <limits>
 #include <system_error>
@@ -104,6 +105,14 @@ void Job::start() {
     m_blockNewConnections = false;
     m_failuresWithoutProgress = 0;
     m_store.takeSaveFailure(); // one from the run that ended (its last save) is no news now
+    for (const ByteRange& lost : m_unwritten.ranges()) {
+        // Bytes a failed write lost (a full disk): counted, never on disk, so fetched again.
+        if (m_planner) {
+            m_planner->forgetWritten(lost);
+        }
+        m_linear.subtract(lost);
+    }
+    m_unwritten.clear();
     std::string why;
     if (!net::parseUrl(m_request.url, &why)) {
         fail(ErrorCode::BadOption, why);
@@ -148,6 +157,7 @@ void Job::start() {
 }
 
 void Job::adoptExistingPart() {
+    m_unwritten.clear(); // what is on disk is read again below
     // With -c, a part file left by an earlier run under the name we would choose is resumed.
     std::string name = m_request.fileName;
     if (name.empty()) {
@@ -245,6 +255,11 @@ void Job::tick(Clock::time_point now) {
         return;
     }
     m_nextTick = now + kTickInterval;
+    if (!m_unwritten.empty()) {
+        // Bytes the planner counts are not in the file: going on would leave a hole in it.
+        fail(m_ioError.diskFull ? ErrorCode::DiskFull : ErrorCode::FileIo, m_ioError.message);
+        return;
+    }
     if (m_state == DownloadState::Retrying) {
         if (now >= m_nextRetryAt && m_connections.empty()) {
             setState(DownloadState::Connecting);
@@ -306,7 +321,16 @@ void Job::tick(Clock::time_point now) {
 }
 
 void Job::saveResumeData(bool force) {
-    m_store.save(force, written(), [this] { return controlData(); });
+    const bool gathered = std::any_of(m_connections.begin(), m_connections.end(),
+                                      [](const auto& c) { return !c->batch.empty(); });
+    if (gathered && (force || m_store.saveDue(Clock::now()))) {
+        writeBatches(); // what the save records is in the file first
+    }
+    if (!gathered && m_unwritten.empty()) {
+        m_store.save(force, written(), [this] { return controlData(); });
+    } else {
+        m_store.save(force, recordable(), [this] { return controlData(); });
+    }
 }
 
 io::ControlData Job::controlData() const {
@@ -357,6 +381,7 @@ void Job::restartFromZero(const std::string& why) {
 }
 
 bool Job::forgetBytesOnDisk() {
+    m_unwritten.clear();
     m_streamDigest.reset();
     m_streamHashed = 0;
     m_planner.reset();

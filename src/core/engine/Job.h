@@ -149,6 +149,13 @@ private:
     const IntervalSet& written() const;
     bool allWritten() const;
 
+    // How long the first connection is measured before deciding to split. 20 ms: on loopback
+    // or a LAN a stream that is not capped is far past Download.SplitBelowSpeed by then; on a
+    // long path TCP is still in slow start and looks slow, and there splitting pays anyway.
+    static constexpr auto kProbe = std::chrono::milliseconds(20);
+    // Shortest pause of a transfer refused by the speed limiter.
+    static constexpr auto kMinLimitPause = std::chrono::milliseconds(4);
+
     // JobConnections.cpp: connections and responses
     Connection* openConnection(std::int64_t begin, std::int64_t end, int segmentId);
     bool openPart(io::PartFile::Mode mode);
@@ -159,10 +166,18 @@ private:
     bool validateResponse(Connection& c, std::int64_t* total);
     bool prepareFile(Connection& c, std::int64_t total);
     bool chooseName(Connection& c);
-    std::size_t write(Connection& c, const char* data, std::size_t n);
     void handleFailure(Connection& c, CURLcode result);
     std::string describeFailure(const Connection& c, CURLcode result) const;
     int wantedConnections() const;
+
+    // JobWrites.cpp: the bytes libcurl hands over, gathered per connection and written
+    std::size_t write(Connection& c, const char* data, std::size_t n);
+    bool stageWrite(Connection& c, const char* data, std::size_t n);
+    // Writes what c's batch holds. False: its range joined m_unwritten, m_ioError says why.
+    bool writeBatch(Connection& c);
+    bool writeBatches(); // every connection's
+    // What a save may record: written() less what is not (yet) in the file.
+    IntervalSet recordable() const;
     bool splitNow(Clock::time_point now);
     void shareFirstRange(); // the first (open-ended) range cut to an even share of what is left
 
@@ -205,6 +220,7 @@ private:
 
     ConnectionSet m_connections;
     io::IoError m_ioError;
+    IntervalSet m_unwritten; // counted as written, but its write failed: never recorded
     SpeedMeter m_speed;
     Clock::time_point m_nextTick{};
     bool m_blockNewConnections = false; // a permanent error: let the others finish, open none

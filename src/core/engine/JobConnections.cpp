@@ -28,14 +28,8 @@ bool isWeakEtag(const std::string& etag) {
     return etag.rfind("W/", 0) == 0;
 }
 
-// How long the first connection is measured before deciding to split. 20 ms: on loopback or a
-// LAN a stream that is not capped is far past Download.SplitBelowSpeed by then; on a long path
-// TCP is still in slow start and looks slow, and there splitting pays anyway.
-constexpr auto kProbe = std::chrono::milliseconds(20);
 // A first connection that looked fast in its first kProbe is measured again this much later.
 constexpr auto kProbeAgain = std::chrono::milliseconds(100);
-// Shortest pause of a transfer refused by the speed limiter.
-constexpr auto kMinLimitPause = std::chrono::milliseconds(4);
 
 } // namespace
 
@@ -217,6 +211,7 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
 }
 
 void Job::dropConnection(Connection* c, bool releaseSegment) {
+    writeBatch(*c); // (a failure leaves its range in m_unwritten)
     m_host.detach(c->easy);
     if (releaseSegment && m_planner && c->segmentId != 0 && m_planner->find(c->segmentId)) {
         m_planner->release(c->segmentId);
@@ -337,82 +332,6 @@ void Job::closeSlowConnections(Clock::time_point now) {
     dropConnection(c, true);
 }
 
-size_t Job::write(Connection& c, const char* data, size_t n) {
-    if (!c.bodyStarted) {
-        c.response = readResponse(c.easy); // the headers are complete at the first body byte
-        if (!onBodyStart(c)) {
-            return 0; // aborts this transfer; c.stop says why
-        }
-        c.bodyStarted = true;
-        c.firstByteAt = Clock::now();
-        if (m_firstTtfb < 0) {
-            m_firstTtfb = std::chrono::duration<double>(c.firstByteAt - c.startedAt).count();
-        }
-        if (!m_splitDecided) {
-            m_nextTick = std::min(m_nextTick, c.firstByteAt + kProbe); // decide on time
-        }
-    }
-    const auto now = Clock::now();
-    SpeedLimiter& limiter = *m_host.limiter();
-    if (limiter.anyLimit()) {
-        const SpeedLimiter::Decision decision = limiter.acquire(m_id, n, now);
-        if (!decision.granted) {
-            // libcurl keeps these bytes and hands them over again after curl_easy_pause(CONT);
-            // tick() does that at retryAt.
-            c.limiterPaused = true;
-            // At least a few ms: tokens come back in slivers, and waking for each one costs
-            // more CPU than the transfer (the bucket keeps them, so the rate is unchanged).
-            c.resumeAt = std::max(decision.retryAt, now + kMinLimitPause);
-            m_limitedAt = now;
-            m_limitedByOwn = decision.byOwnLimit;
-            m_limitedRun = true;
-            m_nextTick = std::min(m_nextTick, c.resumeAt);
-            return CURL_WRITEFUNC_PAUSE;
-        }
-    }
-    c.lastDataAt = now;
-    m_wireBytes += static_cast<std::int64_t>(n);
-    m_totalWire += static_cast<std::int64_t>(n);
-    std::int64_t allowed = static_cast<std::int64_t>(n);
-    if (m_planner && c.segmentId != 0) {
-        allowed = m_planner->writable(c.segmentId, allowed);
-    } else if (m_total >= 0 && c.writeOffset + allowed > m_total) {
-        c.stop = Connection::Stop::TooMuchData;
-        c.stopMessage =
-            "the server sent more than the announced " + std::to_string(m_total) + " bytes";
-        return 0;
-    }
-    if (allowed > 0 &&
-        !m_store.file().writeAt(c.writeOffset, data, static_cast<size_t>(allowed), &m_ioError)) {
-        c.stop = Connection::Stop::Io;
-        c.stopMessage = m_ioError.message;
-        m_host.countTraffic(n, 0);
-        return 0;
-    }
-    m_writeTime += Clock::now() - now;
-    m_totalKept += allowed;
-    m_host.countTraffic(n, static_cast<std::uint64_t>(allowed));
-    if (allowed > 0) {
-        m_resumed = false; // this run wrote bytes: a changed file now needs a person's decision
-        if (m_checksum || m_verifyAuto) {
-            streamHash(c.writeOffset, data, allowed);
-        }
-    }
-    if (m_planner && c.segmentId != 0) {
-        m_planner->advance(c.segmentId, allowed);
-    } else {
-        m_linear.add({c.writeOffset, c.writeOffset + allowed});
-    }
-    c.writeOffset += allowed;
-    c.bytes += allowed;
-    m_runBytes += allowed;
-    if (allowed < static_cast<std::int64_t>(n)) {
-        c.stop = Connection::Stop::ReachedEnd; // its range is done; the rest is someone else's
-        return 0;
-    }
-    return n;
-}
-
 std::string Job::describeFailure(const Connection& c, CURLcode result) const {
     if (std::string why = c.headers.refusedRedirect(result); !why.empty()) {
         return why;
@@ -442,6 +361,10 @@ void Job::connectionDone(CURL* easy, CURLcode result) {
     }
     m_nextTick = {}; // replace it at once
     m_lastActivityAt = Clock::now();
+    if (!writeBatch(*c)) {
+        c->stop = Connection::Stop::Io;
+        c->stopMessage = m_ioError.message;
+    }
     c->response = readResponse(easy); // also when no body came (an error, an empty file)
     const long status = c->response.isHttp() ? c->response.status : 0;
     bool ok = c->stop == Connection::Stop::ReachedEnd ||
@@ -523,7 +446,8 @@ void Job::handleFailure(Connection& c, CURLcode result) {
                      m_id);
         // One stream from the contiguous start; the planner's scattered ranges cannot be used.
         stopAll();
-        const std::int64_t prefix = written().contiguousFrom(0);
+        const std::int64_t prefix = recordable().contiguousFrom(0);
+        m_unwritten.clear(); // (nothing past the prefix counts any more)
         m_planner.reset();
         m_linear.clear();
         m_linear.add({0, prefix});
@@ -589,9 +513,10 @@ void Job::handleUnsatisfiable(std::int64_t serverTotal, const std::string& messa
     // Every byte is here already (-c on a finished file, a run killed between its last byte and
     // its rename): the server's size proves it. Without a control file the part must be exactly
     // that long: a longer one is some other file, not this one's prefix.
+    writeBatches(); // the size on disk must include what other connections took
     const std::int64_t onDisk = m_store.isOpen() ? m_store.file().size() : -1;
     if (serverTotal >= 0 && (m_total < 0 || m_total == serverTotal) &&
-        written().contiguousFrom(0) >= serverTotal && (m_total >= 0 || onDisk == serverTotal)) {
+        recordable().contiguousFrom(0) >= serverTotal && (m_total >= 0 || onDisk == serverTotal)) {
         spdlog::info("[#{}] the server's file has {} bytes, all of them here", m_id, serverTotal);
         stopAll();
         m_total = serverTotal;

@@ -17,7 +17,11 @@ namespace fs = std::filesystem;
 
 void Job::complete() {
     assert(m_host.onEngineThread());
-    stopAll();
+    stopAll(); // (writes what the connections gathered)
+    if (!m_unwritten.empty()) {
+        fail(m_ioError.diskFull ? ErrorCode::DiskFull : ErrorCode::FileIo, m_ioError.message);
+        return;
+    }
     m_store.settle(); // before the part file is truncated, closed and renamed
     if (!m_store.isOpen() && !openPart(io::PartFile::Mode::Reopen)) {
         fail(ErrorCode::CannotOpenFile, m_ioError.message);

@@ -38,6 +38,11 @@ void SegmentPlanner::markWritten(const IntervalSet& done) {
     checkInvariants();
 }
 
+void SegmentPlanner::forgetWritten(ByteRange range) {
+    m_written.subtract(range);
+    checkInvariants();
+}
+
 std::optional<Segment> SegmentPlanner::claim(ByteRange range) {
     ByteRange r{std::max<std::int64_t>(range.begin, 0), std::min(range.end, m_total)};
     if (r.empty() || m_written.containsByte(r.begin)) {

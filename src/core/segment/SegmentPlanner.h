@@ -40,6 +40,9 @@ public:
     // Bytes already on disk from an earlier run (from the control file), clipped to the file.
     // Call it before any segment is active.
     void markWritten(const IntervalSet& done);
+    // Bytes counted as written that never reached the file (their write failed): a gap again.
+    // Call it while no segment is active.
+    void forgetWritten(ByteRange range);
     // Registers a connection that already requested `range` (made before the size was known).
     // The range is clipped to the file and ends at the first byte already written.
     // nullopt when nothing is left of it, it starts on a written byte, or it overlaps what an

@@ -71,6 +71,11 @@ public:
     bool dirty() const { return m_dirty; }
     bool allocated() const { return m_allocated; }
     void setAllocated(bool allocated) { m_allocated = allocated; }
+    // A periodic save (of either kind) may happen at `now`: what it would record must be in
+    // the file by then.
+    bool saveDue(Clock::time_point now) const {
+        return now >= m_nextSave || now >= m_nextWrittenSave;
+    }
     // No periodic save before `until` (a small file written in order needs none at all).
     void deferSave(Clock::time_point until) {
         m_nextSave = std::max(m_nextSave, until);
