@@ -3,6 +3,7 @@
 #include "cli/CliOptions.h"
 #include "cli/ConsoleReporter.h"
 #include "cli/StatsJsonWriter.h"
+#include "core/config/RequestDefaults.h"
 #include "core/integrity/Checksum.h"
 #include "core/log/Redaction.h"
 #include "core/net/Url.h"
@@ -301,13 +302,14 @@ int main(int argc, char** argv) {
     for (const auto& uri : valid) {
         maria2::DownloadRequest request;
         request.url = uri;
-        request.directory = config.download.directory;
         request.fileName = opt.out;
         request.headers = opt.headers;
         request.userAgent = opt.userAgent;
         request.referer = opt.referer;
-        request.allowOverwrite = opt.allowOverwrite.value_or(config.download.allowOverwrite);
-        request.continuePartial = opt.continueDownload;
+        // As aria2c: a part file is continued with -c only (the settings' Download.Continue is
+        // the desktop app's); --allow-overwrite, when given, beats Download.AllowOverwrite.
+        maria2::applyRequestDefaults(request, config.download,
+                                     {opt.allowOverwrite, opt.continueDownload});
         request.continueExistingFile = opt.continueDownload;
         request.split = opt.split.value_or(0);
         request.maxConnectionsPerServer = opt.maxConnectionPerServer.value_or(0);

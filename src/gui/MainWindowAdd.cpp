@@ -7,6 +7,7 @@
 #include "DroppedUrls.h"
 #include "MainWindow.h"
 #include "TrayIcon.h"
+#include "core/config/RequestDefaults.h"
 #include "session/Session.h"
 
 #include <QAction>
@@ -16,6 +17,8 @@
 #include <QGuiApplication>
 #include <QMimeData>
 #include <QStatusBar>
+
+#include <optional>
 
 namespace maria2::gui {
 
@@ -106,10 +109,10 @@ void MainWindow::addFromClipboard() {
 void MainWindow::addRequests(const QList<maria2::DownloadRequest>& requests) {
     const Config& config = m_session->config();
     for (DownloadRequest request : requests) {
-        if (request.directory.empty())
-            request.directory = config.download.directory;
-        request.allowOverwrite = request.allowOverwrite || config.download.allowOverwrite;
-        request.continuePartial = config.download.continueDownloads;
+        // The dialog's "overwrite" box can only say yes; otherwise the settings decide.
+        applyRequestDefaults(
+            request, config.download,
+            {request.allowOverwrite ? std::optional<bool>(true) : std::nullopt, std::nullopt});
         m_session->add(request);
     }
 }

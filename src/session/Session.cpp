@@ -289,6 +289,8 @@ void Session::startInEngine(DownloadId id, const DownloadRequest& request) {
 DownloadId Session::add(const DownloadRequest& request) {
     DownloadRequest r = request;
     if (r.directory.empty()) {
+        // Front ends fill their request with applyRequestDefaults(); this only keeps a request
+        // that reaches the Session without a folder from landing in the working directory.
         r.directory = m_config.download.directory;
     }
     const DownloadId id = m_nextId++;
