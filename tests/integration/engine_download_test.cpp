@@ -116,6 +116,34 @@ TEST_F(EngineDownloadTest, FollowsRedirectsAndNamesFileAfterTheTarget) {
     EXPECT_EQ(test::sha256OfFile(path("small.bin")), s_small);
 }
 
+TEST_F(EngineDownloadTest, AnHttpsDownloadRedirectedToHttpFailsSayingWhyAndAsksNothingOverHttp) {
+    m_config.network.caCertificate = s_nginx->caCertPath().toStdString();
+    s_nginx->clearAccessLog();
+    const DownloadId id = add(s_nginx->httpsUrl("redirect-http/small.bin"));
+    ASSERT_TRUE(m_recorder.waitFinal(id));
+    const auto s = m_recorder.last(id);
+    EXPECT_EQ(s.state, DownloadState::Failed);
+    EXPECT_NE(s.errorMessage.find("redirect from https to http"), std::string::npos)
+        << s.errorMessage;
+    EXPECT_TRUE(files().isEmpty()) << files().join(",").toStdString();
+    bool sawHttps = false;
+    for (const auto& entry : s_nginx->accessLog()) {
+        EXPECT_NE(entry.scheme, "http") << entry.requestUri.toStdString();
+        sawHttps = sawHttps || entry.scheme == "https";
+    }
+    EXPECT_TRUE(sawHttps) << "the https request itself must be in the log";
+}
+
+TEST_F(EngineDownloadTest, AnHttpsDownloadFollowsARedirectToHttpWhenTheSettingsAllowIt) {
+    m_config.network.caCertificate = s_nginx->caCertPath().toStdString();
+    m_config.network.allowInsecureRedirect = true;
+    const DownloadId id = add(s_nginx->httpsUrl("redirect-http/small.bin"));
+    ASSERT_TRUE(m_recorder.waitFinal(id));
+    ASSERT_EQ(m_recorder.last(id).state, DownloadState::Completed)
+        << m_recorder.last(id).errorMessage;
+    EXPECT_EQ(test::sha256OfFile(path("small.bin")), s_small);
+}
+
 TEST_F(EngineDownloadTest, RedirectLoopFailsWithTooManyRedirects) {
     m_config.network.maxRedirects = 5;
     const DownloadId id = add(s_nginx->httpUrl("loop"));
