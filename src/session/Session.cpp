@@ -38,6 +38,7 @@ DownloadRequest resumeRequest(DownloadRequest request, const std::string& knownN
     request.startPaused = false;
     if (!knownName.empty()) {
         request.fileName = knownName; // a name from Content-Disposition is not in the URL
+        request.ownsKnownName = true; // held from now on, not from its first byte
     }
     return request;
 }

@@ -660,6 +660,54 @@ int runStoreSessionChild(const QStringList& args) {
 
 namespace {
 
+// Names are reserved across restarts: a paused download restored from the database holds its
+// name from the moment it is restored, so a new download of the same name (the desktop app
+// continues a NAME.part it finds) neither takes the name nor adopts and rewrites its part file.
+TEST_F(StoreSessionTest, ARestoredDownloadHoldsItsNameAgainstANewOneOfTheSameName) {
+    {
+        Session session(m_config, SessionOptions{dbPath()});
+        DownloadRequest r;
+        r.url = s_nginx->httpUrl("slow/store-slow.bin").toStdString();
+        r.fileName = "same.bin";
+        r.split = 1;
+        const DownloadId id = session.add(r);
+        ASSERT_TRUE(
+            test::waitFor([&] { return session.download(id).doneBytes > 64 * 1024; }, 30000));
+        session.pause(id);
+        ASSERT_TRUE(test::waitFor(
+            [&] { return session.download(id).state == DownloadState::Paused; }, 10000));
+        session.shutdown();
+    }
+    const auto readPart = [&] {
+        QFile f(downloaded("same.bin.part"));
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    const QByteArray partBefore = readPart();
+    ASSERT_FALSE(partBefore.isEmpty());
+
+    Session session(m_config, SessionOptions{dbPath()});
+    const QList<DownloadSnapshot> restored = session.downloads();
+    ASSERT_EQ(restored.size(), 1);
+    ASSERT_EQ(restored[0].state, DownloadState::Paused);
+    DownloadRequest other; // another file that wants the same name
+    other.url = s_nginx->httpUrl("store-fast.bin").toStdString();
+    other.fileName = "same.bin";
+    ASSERT_TRUE(other.continuePartial); // as the desktop app adds by default
+    const DownloadId otherId = session.add(other);
+    ASSERT_TRUE(test::waitFor(
+        [&] { return session.download(otherId).state == DownloadState::Completed; }, 30000))
+        << session.download(otherId).errorMessage;
+    const std::string otherName = session.download(otherId).fileName;
+    EXPECT_NE(otherName, "same.bin");
+    EXPECT_EQ(test::sha256OfFile(downloaded(QString::fromStdString(otherName))), s_fast);
+    EXPECT_EQ(readPart(), partBefore) << "the restored download's part file was touched";
+
+    session.resume(restored[0].id);
+    ASSERT_TRUE(test::waitFor(
+        [&] { return session.download(restored[0].id).state == DownloadState::Completed; }, 60000));
+    EXPECT_EQ(test::sha256OfFile(downloaded("same.bin")), s_slow);
+}
+
 // What the engine pool learns of a host survives a restart (issue: "host profiles are saved").
 TEST_F(StoreSessionTest, HostProfilesAreSavedAndLoadedAgain) {
     const QString url = s_nginx->httpUrl("store-fast.bin");

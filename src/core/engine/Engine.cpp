@@ -132,6 +132,11 @@ DownloadId Engine::add(DownloadRequest request) {
     const DownloadId id = m_ids->fetch_add(1);
     // Before any line of it is logged: lines of an earlier pool's download with this id go.
     log::DownloadLogBook::shared()->forget(id);
+    // On the caller's thread, before add() returns: a download restored from the database
+    // holds its name before any download added after it can look for one.
+    if (const auto known = Job::knownNamePath(request, m_config.download); !known.empty()) {
+        m_names->claim(known, id);
+    }
     post(Add{id, std::move(request)});
     return id;
 }

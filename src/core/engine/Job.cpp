@@ -477,6 +477,21 @@ void Job::releaseName() {
     if (!m_finalPath.empty()) {
         m_host.names().release(m_finalPath, m_id);
     }
+    if (const fs::path known = knownNamePath(m_request, m_download); !known.empty()) {
+        m_host.names().release(known, m_id); // (it may have ended under another name)
+    }
+}
+
+fs::path Job::knownNamePath(const DownloadRequest& request, const DownloadSettings& settings) {
+    if (!request.ownsKnownName || request.fileName.empty()) {
+        return {};
+    }
+    const std::string safe = naming::sanitizeFileName(request.fileName, "");
+    const std::string& dir = request.directory.empty() ? settings.directory : request.directory;
+    if (safe.empty() || dir.empty()) {
+        return {};
+    }
+    return io::pathFromUtf8(dir) / safe;
 }
 
 void Job::sampleSpeed(Clock::time_point now) {

@@ -95,6 +95,9 @@ public:
     // Deletes what this download wrote: the part and control files, or the finished file.
     void deleteFiles();
     void releaseName();
+    // The name a download that ownsKnownName claims when added (empty if it claims none).
+    static std::filesystem::path knownNamePath(const DownloadRequest& request,
+                                               const DownloadSettings& settings);
     // A new URL for the same download (a refreshed link). Takes effect on the next start.
     void changeUrl(const std::string& url);
     // At most n connections from now on (the pool's tuner ramping up or backing off): extra

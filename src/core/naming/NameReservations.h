@@ -2,7 +2,8 @@
 // The file names the downloads of one process have claimed, shared by every engine of the pool:
 // two downloads of the same name routed to different engines must never pick, and write, the
 // same part file. Thread-safe; a claim is atomic, so choosing a free name cannot race.
-// (Across restarts, a name in use is on disk: NAME.part of an unfinished download, or NAME.)
+// Across restarts, a download restored from the database claims its name as it is added
+// (DownloadRequest::ownsKnownName), before it starts and before any download added after it.
 #include "core/types/DownloadTypes.h"
 
 #include <filesystem>

@@ -105,6 +105,10 @@ struct DownloadRequest {
     // (aria2c, wget and curl read -c so) and is continued. Never set by the desktop app: a file
     // that merely has the same name must not be taken for a prefix of this one.
     bool continueExistingFile = false;
+    // fileName and its NAME.part are this download's from an earlier run (the Session restores
+    // it from its database): the name is claimed when the download is added, before it starts,
+    // so no other download can take that name or adopt that part file first.
+    bool ownsKnownName = false;
     bool startPaused = false;
     int split = 0;                   // -s: connections for this download; 0 = config
     int maxConnectionsPerServer = 0; // -x: 0 = config
