@@ -1,6 +1,7 @@
 #include "core/io/PartFile.h"
 
 #include "core/io/PathText.h"
+#include "core/io/TempNames.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -241,14 +242,10 @@ void PartFile::close() {
 }
 
 static std::filesystem::path uniqueTempPath(const std::filesystem::path& beside) {
-    // A name of its own each time (never a fixed NAME.tmp another user could plant a link as),
-    // and short: it must fit beside the longest names we write.
+    // A name of its own each time, yet the target's (TempNames.h).
     thread_local std::mt19937_64 random{std::random_device{}() ^
                                         static_cast<std::uint64_t>(::getpid())};
-    char name[32];
-    std::snprintf(name, sizeof(name), ".maria2-%016llx.tmp",
-                  static_cast<unsigned long long>(random()));
-    return beside.parent_path() / name;
+    return beside.parent_path() / tempNameFor(beside.filename().string(), random());
 }
 
 bool writeFileAtomically(const std::filesystem::path& path, const std::string& content,

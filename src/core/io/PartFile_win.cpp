@@ -1,6 +1,7 @@
 #include "core/io/PartFile.h"
 
 #include "core/io/PathText.h"
+#include "core/io/TempNames.h"
 
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
@@ -168,15 +169,12 @@ void PartFile::close() {
 
 bool writeFileAtomically(const std::filesystem::path& path, const std::string& content,
                          IoError* error, bool durable) {
-    // A name of its own each time (never a fixed NAME.tmp), short enough to fit beside the
-    // longest names we write.
+    // A name of its own each time, yet the target's (TempNames.h).
     thread_local std::mt19937_64 random{std::random_device{}() ^ GetCurrentProcessId()};
     PartFile file;
     std::filesystem::path tmp;
     for (int attempt = 0;; ++attempt) {
-        wchar_t name[32];
-        swprintf(name, 32, L".maria2-%016llx.tmp", static_cast<unsigned long long>(random()));
-        tmp = path.parent_path() / name;
+        tmp = path.parent_path() / pathFromUtf8(tempNameFor(pathText(path.filename()), random()));
         if (file.open(tmp, PartFile::Mode::CreateNew, error)) {
             break;
         }

@@ -3,6 +3,7 @@
 #include "core/io/BootId.h"
 #include "core/io/OriginMark.h"
 #include "core/io/PathText.h"
+#include "core/io/TempNames.h"
 
 #include <spdlog/spdlog.h>
 
@@ -54,6 +55,8 @@ std::optional<PartStorage::Adopted> PartStorage::adopt(io::IoError* error) {
     if (!open(io::PartFile::Mode::Reopen, error)) {
         return std::nullopt;
     }
+    // A run killed while it saved left its control file's temporary copy behind.
+    io::removeStaleTemps(controlPath());
     Adopted a;
     a.partSize = m_file.size();
     a.control = io::loadControl(controlPath(), &a.why);
@@ -228,6 +231,7 @@ void PartStorage::removeFiles() {
     std::error_code ec;
     fs::remove(m_partPath, ec);
     fs::remove(controlPath(), ec);
+    io::removeStaleTemps(controlPath());
 }
 
 void PartStorage::finish(Finish plan, std::function<void(const Finished&)> done) {
