@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <memory>
 
 #ifdef __linux__
@@ -142,6 +143,26 @@ TEST_F(HardeningTest, A416InsideTheAnnouncedSizeStartsOverOnceWithoutRanges) {
     EXPECT_EQ(log[1].value("status").toInt(), 200);
     EXPECT_TRUE(log[1].value("range").toString().isEmpty())
         << log[1].value("range").toString().toStdString();
+}
+
+// ---- numbers from the network ----------------------------------------------------------
+
+// A server announcing 2^63-1 bytes: the connection count (pieces of at least minSplit bytes,
+// rounded up) and every offset must stay in range; UBSan in CI aborts on an overflow. The
+// download fails saying why, in bounded time, and leaves no file claiming to be it.
+TEST_F(HardeningTest, ASizeNearInt64MaxFailsCleanlyWithoutOverflow) {
+    m_config.download.preallocate = false; // else the free-space check refuses it at once
+    m_config.retry.maxTries = 2;
+    DownloadRequest r = request("huge-length/huge.bin", "huge.bin");
+    r.split = 8;
+    r.minSplitSize = MiB; // pieces rounded up: INT64_MAX + MiB - 1 used to overflow
+    const DownloadId id = engine().add(r);
+    const DownloadSnapshot s = finish(id);
+    EXPECT_EQ(s.state, DownloadState::Failed);
+    EXPECT_FALSE(s.errorMessage.empty());
+    EXPECT_EQ(s.totalBytes, std::numeric_limits<std::int64_t>::max());
+    EXPECT_FALSE(QFile::exists(path("huge.bin")));
+    EXPECT_FALSE(gets("/huge-length/huge.bin", 1).isEmpty());
 }
 
 TEST_F(HardeningTest, A416ThatProvesThePartIsCompleteCompletesIt) {

@@ -57,6 +57,8 @@ GET /_reset; HEAD requests are always served normally except where said otherwis
                             S (default 302) with Location http://HOST:PORT/NAME: this server
                             again under another host name (default "localhost"), so a client
                             sees a redirect to another host
+  /huge-length/NAME         announces 2^63-1 bytes (Accept-Ranges; a Range gets its 206 headers),
+                            sends 4096 zero bytes of it and closes (no file is read)
   /refuse-range/NAME?from=B  a ranged GET starting at byte B or later (default 1) gets 416 with
                             Content-Range: bytes */SIZE although the range lies inside SIZE (a
                             server whose ranges are broken); other requests are normal
@@ -109,8 +111,11 @@ FAULTS = frozenset(
         "slow-region",
         "capped",
         "redirect-host",
+        "huge-length",
     }
 )
+HUGE_LENGTH = 2**63 - 1  # INT64_MAX
+HUGE_SENT = 4096
 XOR_TABLE = bytes(b ^ 0x5A for b in range(256))
 CHANGED_EXTRA = bytes((i * 31 + 7) & 0xFF for i in range(4096))
 CHANGED_MTIME_SHIFT = 3600
@@ -414,6 +419,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "login-page":
             self.send_simple(200, LOGIN_PAGE, "text/html; charset=utf-8", head)
             return
+        if fault == "huge-length":
+            self.send_huge(head)
+            return
 
         file_path = self.resolve(name)
         if file_path is None:
@@ -538,6 +546,28 @@ class Handler(BaseHTTPRequestHandler):
         return candidate
 
     # ---- sending ---------------------------------------------------------------------------
+
+    def send_huge(self, head):
+        """Announces HUGE_LENGTH bytes (ranges honoured in the headers), sends HUGE_SENT zero
+        bytes of the asked range and closes: a size no disk holds, near INT64_MAX."""
+        selection = parse_range(self.headers.get("Range") or "", HUGE_LENGTH)
+        if isinstance(selection, tuple):
+            status, start, end = 206, selection[0], selection[1]
+        else:
+            status, start, end = 200, 0, HUGE_LENGTH - 1
+        self.record["status"] = status
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(end - start + 1))
+        if status == 206:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, HUGE_LENGTH))
+        self.send_header("Connection", "close")
+        self.close_connection = True
+        self.end_headers()
+        if not head:
+            self.wfile.write(bytes(HUGE_SENT))
+            self.record["sent"] = HUGE_SENT
 
     def send_simple(self, status, body, content_type, head, extra_headers=()):
         self.record["status"] = status
