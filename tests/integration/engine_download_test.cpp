@@ -1,5 +1,6 @@
 // maria2core's Engine against a real nginx and a real FTP server on loopback.
 #include "EngineRecorder.h"
+#include "EngineTestConfig.h"
 #include "ResumeHelpers.h"
 #include "core/config/Config.h"
 #include "core/engine/Engine.h"
@@ -36,14 +37,7 @@ protected:
 
     void SetUp() override {
         ASSERT_TRUE(m_dir.isValid());
-        m_config = ConfigLoader::defaults();
-        m_config.performance.downloadSpeedLimit = 0; // full speed: limits have their own tests
-        m_config.queue.retries =
-            0; // failures show as Failed at once: queue retries have their own test
-        m_config.download.directory = m_dir.path().toStdString();
-        m_config.retry.initialDelayMs = 20;
-        m_config.retry.maxDelayMs = 200;
-        m_config.ui.progressIntervalMs = 100;
+        m_config = test::engineTestConfig(m_dir.path());
     }
 
     Engine& engine() {

@@ -3,6 +3,7 @@
 // pages and expired links. Every fault ends byte-identical or in a clear state that keeps the
 // bytes; never with a wrong file.
 #include "EngineRecorder.h"
+#include "EngineTestConfig.h"
 #include "ResumeHelpers.h"
 #include "core/config/Config.h"
 #include "core/engine/Engine.h"
@@ -151,15 +152,8 @@ protected:
         ASSERT_TRUE(m_dir.isValid());
         ASSERT_TRUE(s_server->resetCounters());
         s_server->clearRequests();
-        m_config = ConfigLoader::defaults();
-        m_config.performance.downloadSpeedLimit = 0; // full speed: limits have their own tests
-        m_config.queue.retries =
-            0; // failures show as Failed at once: queue retries have their own test
-        m_config.download.directory = m_dir.path().toStdString();
+        m_config = test::engineTestConfig(m_dir.path());
         m_config.download.controlSaveIntervalMs = 200;
-        m_config.retry.initialDelayMs = 20;
-        m_config.retry.maxDelayMs = 200;
-        m_config.ui.progressIntervalMs = 100;
     }
 
     Engine& engine() {

@@ -3,6 +3,7 @@
 // control file, a control file that cannot be saved, and one name wanted by downloads on two
 // engines of the pool.
 #include "EngineRecorder.h"
+#include "EngineTestConfig.h"
 #include "core/config/Config.h"
 #include "core/engine/Engine.h"
 #include "core/io/ControlFile.h"
@@ -61,14 +62,8 @@ protected:
         ASSERT_TRUE(m_dir.isValid());
         ASSERT_TRUE(s_server->resetCounters());
         s_server->clearRequests();
-        m_config = ConfigLoader::defaults();
-        m_config.performance.downloadSpeedLimit = 0;
-        m_config.queue.retries = 0;
-        m_config.download.directory = m_dir.path().toStdString();
+        m_config = test::engineTestConfig(m_dir.path());
         m_config.download.controlSaveIntervalMs = 200;
-        m_config.retry.initialDelayMs = 20;
-        m_config.retry.maxDelayMs = 200;
-        m_config.ui.progressIntervalMs = 100;
     }
 
     Engine& engine() {
