@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -100,6 +101,36 @@ TEST(IoWorker, PostAfterStopRunsNothingAndIsFinished) {
     EXPECT_FALSE(ran);
     worker.stop(); // idempotent
 }
+
+#ifdef __linux__
+// The threads of this process, as the kernel lists them.
+std::size_t threadCount() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/self/task")) {
+        ++n;
+    }
+    return n;
+}
+
+// A pool builds one worker per engine and most never get a task in a run: no thread until then.
+TEST(IoWorker, StartsItsThreadWithTheFirstTaskOnly) {
+    const std::size_t before = threadCount();
+    {
+        IoWorker idle[3];
+        EXPECT_EQ(threadCount(), before);
+        IoWorker used;
+        EXPECT_EQ(threadCount(), before);
+        const auto t = used.post([] {});
+        EXPECT_EQ(threadCount(), before + 1);
+        used.wait(t);
+        used.post([] {});
+        EXPECT_EQ(threadCount(), before + 1); // one thread, however many tasks
+        idle[0].stop();                       // never started: nothing to join
+    }
+    // (Not counted again after the joins: a joined thread may linger in /proc for a moment.)
+}
+#endif
 
 TEST(IoWorker, EmptyTicketIsFinished) {
     IoWorker worker;

@@ -10,9 +10,7 @@ struct IoWorker::Ticket::State {
     bool done = false; // ran, or was dropped or cancelled (guarded by the worker's mutex)
 };
 
-IoWorker::IoWorker()
-    : m_thread([this] { run(); }) {
-}
+IoWorker::IoWorker() = default;
 
 IoWorker::~IoWorker() {
     stop();
@@ -29,6 +27,12 @@ IoWorker::Ticket IoWorker::post(std::function<void()> task, bool optional) {
             return Ticket(state);
         }
         m_queue.push_back(state);
+        if (!m_thread.joinable()) {
+            // Started by the first task, not by the constructor: most engines of a pool never
+            // write a file in a run (maria2c fetching one file builds four), and a thread costs
+            // a stack, an allocator arena and, on this path, a process's start-up time.
+            m_thread = std::thread([this] { run(); });
+        }
     }
     m_changed.notify_all();
     return Ticket(std::move(state));
@@ -69,6 +73,7 @@ void IoWorker::stop() {
         m_stopping = true;
     }
     m_changed.notify_all();
+    // Started by post() under the mutex, and never once m_stopping is set: stable here.
     if (m_thread.joinable()) {
         m_thread.join();
     }

@@ -56,7 +56,7 @@ private:
     mutable std::condition_variable m_changed; // a task was queued, finished, or stop began
     std::deque<std::shared_ptr<Ticket::State>> m_queue;
     bool m_stopping = false;
-    std::thread m_thread; // last: started once the rest is built
+    std::thread m_thread; // started by the first post() (guarded by m_mutex until stop())
 };
 
 } // namespace maria2::io
