@@ -146,7 +146,10 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
         }
         m_linear.clear();
     }
-    if (!m_store.allocated() && m_total > 0 && m_download.preallocate) {
+    // A small file neither fragments nor fills a disk by surprise: reserving it costs more
+    // than it saves, and so does asking for the free space first (a statfs and an fstat per
+    // file of a long list); a full disk still shows at its first write, as DiskFull.
+    if (!m_store.allocated() && m_total >= kPreallocateFrom && m_download.preallocate) {
         std::error_code ec;
         const auto space = fs::space(m_dir, ec);
         const std::int64_t have = std::max<std::int64_t>(0, m_store.file().size());
@@ -158,10 +161,7 @@ bool Job::prepareFile(Connection& c, std::int64_t total) {
                             std::to_string(space.available) + " are free";
             return false;
         }
-        // A small file neither fragments nor fills a disk by surprise: reserving it costs more
-        // than it saves (the free space was checked all the same).
-        if (m_total >= kPreallocateFrom &&
-            !m_store.file().allocateInBackground(m_total, &m_ioError)) {
+        if (!m_store.file().allocateInBackground(m_total, &m_ioError)) {
             c.stop = Stop::Io;
             c.stopMessage = m_ioError.message;
             return false;
