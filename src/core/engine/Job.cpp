@@ -126,12 +126,16 @@ void Job::start() {
             return;
         }
     }
+    // One stat when the folder is there (every file of a list after the first): creating
+    // it first would stat it twice.
     std::error_code ec;
-    fs::create_directories(m_dir, ec);
-    if (ec || !fs::is_directory(m_dir)) {
-        fail(ErrorCode::CannotCreateDir,
-             "cannot create download folder '" + io::pathText(m_dir) + "': " + ec.message());
-        return;
+    if (!fs::is_directory(fs::status(m_dir, ec))) {
+        fs::create_directories(m_dir, ec);
+        if (ec || !fs::is_directory(m_dir)) {
+            fail(ErrorCode::CannotCreateDir,
+                 "cannot create download folder '" + io::pathText(m_dir) + "': " + ec.message());
+            return;
+        }
     }
     if (m_finalPath.empty() && m_request.continuePartial) {
         adoptExistingPart();
