@@ -212,6 +212,31 @@ TEST_F(EngineDownloadTest, AllowOverwriteReplacesTheExistingFile) {
     EXPECT_EQ(files(), QStringList{"small.bin"});
 }
 
+TEST_F(EngineDownloadTest, AMissingFolderIsCreatedAndAFileInItsPlaceFailsNamingIt) {
+    DownloadRequest nested;
+    nested.url = s_nginx->httpUrl("empty.txt").toStdString();
+    nested.directory = path("a/b").toStdString();
+    const DownloadId created = engine().add(nested);
+    ASSERT_TRUE(m_recorder.waitFinal(created));
+    ASSERT_EQ(m_recorder.last(created).state, DownloadState::Completed)
+        << m_recorder.last(created).errorMessage;
+    EXPECT_TRUE(QFileInfo(path("a/b/empty.txt")).isFile());
+
+    QFile blocker(path("not-a-folder"));
+    ASSERT_TRUE(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    DownloadRequest blocked;
+    blocked.url = s_nginx->httpUrl("empty.txt").toStdString();
+    blocked.directory = path("not-a-folder").toStdString();
+    const DownloadId refused = engine().add(blocked);
+    ASSERT_TRUE(m_recorder.waitFinal(refused));
+    const auto s = m_recorder.last(refused);
+    EXPECT_EQ(s.state, DownloadState::Failed);
+    EXPECT_EQ(s.error, ErrorCode::CannotCreateDir);
+    EXPECT_NE(s.errorMessage.find("not-a-folder"), std::string::npos) << s.errorMessage;
+    EXPECT_EQ(QFileInfo(path("not-a-folder")).size(), 0) << "the file in the way is untouched";
+}
+
 TEST_F(EngineDownloadTest, EmptyFileIsStillCreated) {
     const DownloadId id = add(s_nginx->httpUrl("empty.txt"));
     ASSERT_TRUE(m_recorder.waitFinal(id));
