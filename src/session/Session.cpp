@@ -281,8 +281,8 @@ void Session::restore() {
     checkIdle();
 }
 
-void Session::startInEngine(DownloadId id, const DownloadRequest& request) {
-    const DownloadId engineId = m_engine->add(request);
+void Session::startInEngine(DownloadId id, DownloadRequest request) {
+    const DownloadId engineId = m_engine->add(std::move(request));
     m_toEngine.insert(id, engineId);
     m_fromEngine.insert(engineId, id);
 }
@@ -312,18 +312,19 @@ DownloadId Session::add(const DownloadRequest& request) {
     s.state = r.startPaused ? DownloadState::Paused : DownloadState::Queued;
     s.addedAtMs = entry.addedAtMs;
     entry.savedState = s.state;
-    m_entries.insert(id, entry);
-    DownloadRequest toRun = r;
+    m_entries.insert(id, std::move(entry));
     if (!r.startPaused && m_governor->folderPaused(r.directory)) {
         // Its folder is below the free-space floor: it waits with the others there.
-        toRun.startPaused = true;
+        r.startPaused = true;
         const std::string message = m_governor->pauseMessage(r.directory);
         m_governor->notePaused(id, r.directory, message);
         s.state = DownloadState::Paused;
         s.bottleneck = Bottleneck::DiskFull;
         s.errorMessage = message;
     }
-    startInEngine(id, toRun);
+    // A list of thousands is added one by one: the request is copied once (for the entry)
+    // and moved from here on.
+    startInEngine(id, std::move(r));
     m_order.append(id);
     m_latest.insert(id, s);
     noteBusy(id, s.state);

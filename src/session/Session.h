@@ -168,7 +168,7 @@ private:
     void restore();
     void loadHostProfiles();
     void saveHostProfile(const std::string& url); // the host of url, after a transfer ended
-    void startInEngine(DownloadId id, const DownloadRequest& request);
+    void startInEngine(DownloadId id, DownloadRequest request);
     DownloadId engineId(DownloadId id) const { return m_toEngine.value(id, 0); }
     // An engine snapshot in Session terms: Session id, added time, restored figures.
     DownloadSnapshot fromEngine(DownloadSnapshot s, DownloadId id);
