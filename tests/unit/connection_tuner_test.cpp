@@ -60,6 +60,12 @@ public:
     double lump = 0;
     double lumpRate = 0;
     milliseconds every{200};
+    // Optional: each delivering connection's own rate (B/s) by its place among them (0 = the
+    // oldest) when n deliver. The total is their sum (the server function is not used), and
+    // every report carries the fastest one's rate, as the pool's reports do.
+    std::function<double(int index, int n)> perConnection;
+    // Sent with the first report: the first connection's rate before the split (0 = none).
+    double single = 0;
     int limit = 0;
     int downloads = 1;
     bool measurable = true;
@@ -71,14 +77,28 @@ public:
     // One progress interval, then the report; returns the count the tuner answers.
     int step(TunerEvent event = TunerEvent::None) {
         const milliseconds slice{10};
+        std::vector<double> took(m_started.size(), 0.0);
         for (milliseconds t{0}; t < every; t += slice) {
             int delivering = 0;
             for (auto& c : m_started) {
                 const milliseconds age = m_now + t - c.started;
+                if (age >= lag) {
+                    ++delivering;
+                }
+            }
+            int place = 0;
+            for (std::size_t i = 0; i < m_started.size(); ++i) {
+                auto& c = m_started[i];
+                const milliseconds age = m_now + t - c.started;
                 if (age < lag) {
                     continue;
                 }
-                ++delivering;
+                if (perConnection) {
+                    const double b = perConnection(place, delivering) * 0.010;
+                    took[i] += b;
+                    m_bytes += b;
+                }
+                ++place;
                 m_bytes += c.burstSent ? 0.0 : burst;
                 c.burstSent = true;
                 while (lump > 0 &&
@@ -87,10 +107,15 @@ public:
                     m_bytes += lump;
                 }
             }
-            m_bytes += lump > 0 ? 0.0 : m_server(delivering) * 0.010;
+            m_bytes += lump > 0 || perConnection ? 0.0 : m_server(delivering) * 0.010;
         }
         m_now += every;
         TunerSample sample;
+        if (perConnection) {
+            const double fastest = took.empty() ? 0.0 : *std::max_element(took.begin(), took.end());
+            sample.fastConnectionRate = fastest / std::chrono::duration<double>(every).count();
+        }
+        sample.singleConnectionRate = std::exchange(single, 0.0);
         sample.connections = count();
         sample.bytes = static_cast<std::int64_t>(m_bytes);
         m_bytes -= static_cast<double>(sample.bytes);
@@ -238,6 +263,115 @@ TEST(ConnectionTuner, LumpyConnectionsStillRampToTheCeiling) {
         EXPECT_EQ(used.back(), 64) << "phase " << phase;
         EXPECT_GE(*std::min_element(used.begin(), used.end()), 8) << "phase " << phase;
     }
+}
+
+// A file whose middle crawls (an uncached part of a mirror): seven connections stay at 8 MiB/s
+// in the fast part, every other one gets 1 MiB/s there. Doubling adds little in total (the new
+// ones land in the slow part), but the fast ones keep their pace: no total cap, so the ramp
+// goes on, and more connections in the slow part are what finishes it sooner.
+TEST(ConnectionTuner, NewConnectionsInASlowRangeDoNotStopTheRamp) {
+    TunerConfig config;
+    config.initial = 8;
+    ConnectionTuner tuner(config);
+    Sim sim(tuner, capped(0), tuner.initial("h"));
+    sim.perConnection = [](int place, int) {
+        return place < 7 ? 8 * MiB : 1 * MiB;
+    };
+    const auto used = sim.runFor(milliseconds(1400));
+    EXPECT_EQ(used.back(), 64);
+    // A step per window from the first settled one: 8, 16, 32, 64 within a second.
+    EXPECT_LE(std::find(used.begin(), used.end(), 64) - used.begin(), 5);
+
+    // Without the fastest connection's pace (what the law had before), the same host looked
+    // capped at the first step.
+    ConnectionTuner blind(config);
+    Sim aggregate(
+        blind, [](int n) { return std::min(n, 7) * 8 * MiB + std::max(0, n - 7) * MiB; },
+        blind.initial("h"));
+    EXPECT_LE(maxOf(aggregate.runFor(milliseconds(1400))), 16);
+}
+
+// Only the first connection is in the fast part (the rest of the file crawls): still no cap.
+TEST(ConnectionTuner, OneFastConnectionAmongSlowOnesIsEnoughToGoOn) {
+    TunerConfig config;
+    config.initial = 2;
+    ConnectionTuner tuner(config);
+    Sim sim(tuner, capped(0), tuner.initial("h"));
+    sim.perConnection = [](int place, int) {
+        return place == 0 ? 4 * MiB : 256 * 1024.0;
+    };
+    EXPECT_EQ(sim.runFor(milliseconds(3000)).back(), 64);
+}
+
+// A total cap that one connection takes a bigger share of (TCP is not fair): the others'
+// shares shrink with each step and the total stops growing, so the cap is still found.
+TEST(ConnectionTuner, AnUnfairShareOfATotalCapIsStillACap) {
+    ConnectionTuner tuner;
+    Sim sim(tuner, capped(0), tuner.initial("h"));
+    sim.perConnection = [](int place, int n) {
+        const double total = std::min(n * 1e6, 12e6);
+        return place == 0 ? total * 0.3 : total * 0.7 / std::max(1, n - 1);
+    };
+    const auto used = sim.runFor(milliseconds(3000));
+    EXPECT_LE(used.back(), 16);
+    EXPECT_LE(maxOf(used), 32);
+    EXPECT_GT(tuner.learnedCap("h"), 0);
+}
+
+// The same total cap as above, seen connection by connection: a fair share each. The fastest
+// connection slows down with every step, so the cap is still found, at the same count.
+TEST(ConnectionTuner, ATotalCapIsFoundWhenEachConnectionIsMeasured) {
+    ConnectionTuner tuner;
+    Sim sim(tuner, capped(0), tuner.initial("h"));
+    sim.perConnection = [](int, int n) {
+        return std::min(1e6, 12e6 / n);
+    };
+    const auto used = sim.runFor(milliseconds(2000));
+    EXPECT_EQ(used.back(), 12);
+    EXPECT_LE(maxOf(used), 16);
+    EXPECT_EQ(tuner.learnedCap("h"), 12);
+}
+
+// A server that serves eight at once and lets the others wait in its queue: the first eight
+// keep their pace but the waiting ones add nothing. That is a cap, not a slow range.
+TEST(ConnectionTuner, ConnectionsThatGetNothingAreNotKept) {
+    TunerConfig config;
+    config.initial = 8;
+    ConnectionTuner tuner(config);
+    Sim sim(tuner, capped(0), tuner.initial("h"));
+    sim.perConnection = [](int place, int) {
+        return place < 8 ? 4 * MiB : 0.0;
+    };
+    const auto used = sim.runFor(milliseconds(2000));
+    EXPECT_EQ(used.back(), 8);
+    EXPECT_LE(maxOf(used), 16);
+    EXPECT_EQ(tuner.learnedCap("h"), 8);
+}
+
+// The first connection's rate before the split stands for one connection: when the start
+// count makes eight times that, the first window doubles (a step earlier than without it).
+TEST(ConnectionTuner, TheFirstConnectionsRateLetsTheFirstWindowDouble) {
+    TunerConfig config;
+    config.initial = 8;
+    ConnectionTuner tuner(config);
+    Sim sim(tuner, capped(0), tuner.initial("h"));
+    sim.perConnection = [](int, int) {
+        return 4 * MiB;
+    };
+    sim.single = 4 * MiB;
+    EXPECT_EQ(sim.runFor(milliseconds(800)), (std::vector<int>{8, 8, 16, 32, 64}));
+
+    // A first connection that was much faster alone than each of eight is (a total cap near
+    // 2 connections' worth): no early step, and the cap is found as before.
+    ConnectionTuner capped2(config);
+    Sim slow(capped2, capped(0), capped2.initial("h"));
+    slow.perConnection = [](int, int n) {
+        return 8 * MiB / n;
+    };
+    slow.single = 4 * MiB;
+    const auto used = slow.runFor(milliseconds(2000));
+    EXPECT_EQ(used[2], 8);
+    EXPECT_LE(maxOf(used), 16);
 }
 
 TEST(ConnectionTuner, PushBackHalvesAtOnceOncePerWindowAndCoolsDown) {

@@ -92,6 +92,8 @@ double ConnectionTuner::Run::variation() const {
 void ConnectionTuner::restart(HostState& s, Clock::time_point now, bool unsettled) {
     s.window.since = now;
     s.window.bytes = 0;
+    s.window.fastSum = 0;
+    s.window.fastSamples = 0;
     s.window.afterChange = unsettled;
     if (unsettled) {
         s.run = Run{};
@@ -107,6 +109,10 @@ void ConnectionTuner::setBase(HostState& s) {
 int ConnectionTuner::changeTo(HostState& s, int n, Clock::time_point now) {
     n = std::max(1, n);
     if (n != s.count) {
+        if (s.last.connections > 0) {
+            s.previous = s.last;
+        }
+        s.last = Pace{};
         s.count = n;
         restart(s, now, true); // bytes from before the change say nothing about n
     }
@@ -141,6 +147,8 @@ int ConnectionTuner::initial(const std::string& host, int userMax) {
     s.baseWindows = 0;
     s.window = Window{}; // the first report starts it
     s.run = Run{};
+    s.last = Pace{};
+    s.previous = Pace{};
     s.downloads = 0;
     s.phaseSince = {}; // from the first report
     if (s.phase != TunerPhase::CoolingDown) {
@@ -180,29 +188,48 @@ int ConnectionTuner::update(const std::string& host, const TunerSample& sample,
     if (s.count > limit) {
         return changeTo(s, limit, now); // the limit fell (the governor, a smaller file)
     }
+    if (sample.singleConnectionRate > 0 && s.phase == TunerPhase::Ramping &&
+        s.previous.connections == 0 && s.last.connections == 0) {
+        // The first connection alone, measured before the split: the count of one.
+        s.previous = {1, sample.singleConnectionRate, sample.singleConnectionRate};
+    }
     // A window counts only while the count it is judged at is what is open, for the same
     // downloads: after a change, while the connections of a new download open, in the tail.
+    // The first window after a change may include their opening: it only understates, and
+    // only good news is taken from it (a step 100 ms sooner).
+    const bool opening = sample.connections < s.count;
     if (s.window.since == Clock::time_point{} || !sample.measurable ||
-        sample.downloads != s.downloads || sample.connections < s.count) {
+        sample.downloads != s.downloads || (opening && !s.window.afterChange)) {
         s.downloads = sample.downloads;
         restart(s, now, true);
         return s.count;
     }
     s.window.bytes += std::max<std::int64_t>(0, sample.bytes);
+    if (sample.fastConnectionRate > 0) {
+        s.window.fastSum += sample.fastConnectionRate;
+        ++s.window.fastSamples;
+    }
     const auto elapsed = now - s.window.since;
-    if (elapsed < m_config.window) {
+    // Short windows on a fast host (a step every 100-200 ms), longer ones where a short one
+    // would hold too few bytes to say anything.
+    if (elapsed < m_config.window ||
+        (s.window.bytes < static_cast<std::int64_t>(s.count) * m_config.windowBytesPerConnection &&
+         elapsed < m_config.window * std::max(1, m_config.longestWindows))) {
         return s.count;
     }
     const double seconds = std::chrono::duration<double>(elapsed).count();
     const auto bytes = static_cast<double>(s.window.bytes);
     const bool afterChange = s.window.afterChange;
+    const double fast = s.window.fastSamples > 0 ? s.window.fastSum / s.window.fastSamples : 0.0;
+    s.last = {s.count, bytes / seconds, fast};
     restart(s, now, false);
     const bool ramping = s.phase == TunerPhase::Ramping || s.phase == TunerPhase::Probing;
     if (afterChange) {
         // The first window at a new count: the new connections may still be in slow start,
         // or have sent a first socket buffer at once. Only good news is taken from it: if it
         // scales even so, double at once; the baseline stays the last settled one.
-        if (ramping && s.baseConns > 0 && s.count > s.baseConns && scales(s, bytes / seconds)) {
+        if (ramping && ((s.baseConns > 0 && s.count > s.baseConns && scales(s, bytes / seconds)) ||
+                        keepsPace(s, bytes / seconds, fast))) {
             s.scaled = std::max(s.scaled, s.count);
             return grow(s, limit, now);
         }
@@ -235,6 +262,17 @@ int ConnectionTuner::update(const std::string& host, const TunerSample& sample,
     return judge(s, limit, now);
 }
 
+bool ConnectionTuner::keepsPace(const HostState& s, double rate, double fast) const {
+    const Pace& before = s.previous;
+    if (before.connections <= 0 || s.count <= before.connections || before.rate <= 0 ||
+        before.fast <= 0 || fast <= 0) {
+        return false;
+    }
+    const double expected = static_cast<double>(s.count) / before.connections;
+    const double gain = (rate / before.rate - 1.0) / (expected - 1.0);
+    return gain >= m_config.keptPaceGain && fast >= m_config.efficiency * before.fast;
+}
+
 bool ConnectionTuner::scales(const HostState& s, double rate) const {
     // The gain as a share of what the added connections would give in proportion (a step
     // cut short by a limit is judged by what it could give), and what each connection makes
@@ -253,7 +291,7 @@ int ConnectionTuner::judge(HostState& s, int limit, Clock::time_point now) {
         setBase(s);
         return grow(s, limit, now);
     }
-    if (scales(s, rate)) {
+    if (scales(s, rate) || keepsPace(s, rate, s.last.fast)) {
         // A cap known from before was too low.
         s.scaled = std::max(s.scaled, s.count);
         if (s.learnedCap > 0 && s.count > s.learnedCap) {
@@ -271,6 +309,15 @@ int ConnectionTuner::judge(HostState& s, int limit, Clock::time_point now) {
     }
     if (s.run.seconds < std::chrono::duration<double>(m_config.evidence).count()) {
         return s.count; // a window or two can be a lull: measure on
+    }
+    if (rate < s.baseRate * (1.0 - m_config.fellShare)) {
+        // More connections and clearly less in total: not a cap (a capped total stays), but
+        // the server or the path slowed since the baseline (its fast part of the file is done,
+        // other traffic came). Nothing to compare: hold here, measured afresh, without cutting
+        // connections that may be all that keeps a crawling host going.
+        hold(s, now);
+        setBase(s);
+        return s.count;
     }
     // The host caps the total near `rate`: the fewest connections that reach capShare of it
     // at the baseline's rate per connection, and no more.

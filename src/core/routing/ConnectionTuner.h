@@ -16,12 +16,23 @@
 //             proportional gain, (R / R_N - 1) / (M / N - 1), with each connection making at
 //             least `efficiency` (80%) of the baseline's. It scales -> x2 at once (even on a
 //             first window: it only understates), up to the limit; at the ceiling, hold there.
+//             It also "keeps pace" -> x2: the fastest connection still makes `efficiency` of
+//             what the fastest made at the previous count, and the total grew by at least
+//             `keptPaceGain` of its proportional share. A host that caps the total slows
+//             every connection when more come (and the total stops growing); one whose ranges
+//             are not all served alike (an uncached part of a file) slows only the new ones,
+//             which landed in the slow part, and there more connections are what helps. (A
+//             server that queues the extra connections keeps pace too, but adds nothing.)
+//             The first connection's own rate before the split stands for the count of one,
+//             so the first window at the start count can already double.
 //             It does not -> keep measuring until the run at M is `evidence` (0.5 s) long;
 //             then the host caps the total near R: hold at the fewest connections that reach
 //             capShare (95%) of it at the baseline's rate per connection, within [N, M], and
 //             learn that as its cap. (A baseline of one window, on a server whose windows
 //             vary a lot, e.g. nginx's limit_rate sending 2 MiB at a time, is not trusted for
 //             that: the run at M becomes the baseline and the ramp goes on.)
+//             Unless R fell clearly below R_N (by fellShare): a capped total does not shrink
+//             with more connections; the server slowed meanwhile. Hold at M, re-measured.
 //   Holding:  stay. After reprobeInterval, one step of +25% (Probing), judged the same way.
 //   Throttled (429/503), refused or reset, in any phase: halve at once (once per window),
 //             learn that as the cap, cool down.
@@ -44,14 +55,18 @@ enum class TunerEvent {
 };
 
 struct TunerConfig {
-    int ceiling = 64;                        // Download.ConnectionCeiling
-    int initial = 4;                         // first count on a host with no learned cap
-    double proportional = 0.6;               // a step that returns this share of proportional ...
-    double efficiency = 0.8;                 // ... with each connection making this share of before
-    double capShare = 0.95;                  // at a total cap: connections for this share of it
-    double probeGrowth = 0.25;               // a re-probe adds this share of the count ...
-    int minProbeStep = 2;                    // ... and at least this many
-    std::chrono::milliseconds window{150};   // shortest measured window
+    int ceiling = 64;          // Download.ConnectionCeiling
+    int initial = 4;           // first count on a host with no learned cap
+    double proportional = 0.6; // a step that returns this share of proportional ...
+    double efficiency = 0.8;   // ... with each connection making this share of before
+    double keptPaceGain = 0.1; // kept pace: the total grew by this share at least
+    double capShare = 0.95;    // at a total cap: connections for this share of it
+    double fellShare = 0.25;   // more connections, a total this much below the baseline: not a cap
+    double probeGrowth = 0.25; // a re-probe adds this share of the count ...
+    int minProbeStep = 2;      // ... and at least this many
+    std::chrono::milliseconds window{100};             // shortest measured window ...
+    std::int64_t windowBytesPerConnection = 64 * 1024; // ... holding this much per connection
+    int longestWindows = 5;                            // ... or lasting this many shortest windows
     std::chrono::milliseconds evidence{500}; // settled time at a count before calling a cap
     double smoothVariation = 0.15; // windows varying less than this: one is a fair baseline
     std::chrono::seconds coolDown{30};
@@ -70,6 +85,11 @@ struct TunerSample {
     int limit = 0;          // the most connections usable now; 0 = the ceiling
     bool measurable = true; // false: not downloading, or held by a speed limit
     TunerEvent event = TunerEvent::None;
+    // The rate (B/s) of the fastest connection since the previous sample (0 = unknown):
+    // whether the ones already running keep their pace as more come.
+    double fastConnectionRate = 0;
+    // The first connection's own rate (B/s) before the download was split (0 = none).
+    double singleConnectionRate = 0;
 };
 
 class ConnectionTuner {
@@ -106,6 +126,14 @@ private:
         Clock::time_point since{};
         std::int64_t bytes = 0;
         bool afterChange = true; // the first window since the count changed (or it started)
+        double fastSum = 0;      // of the samples' fastConnectionRate ...
+        int fastSamples = 0;     // ... over this many samples that had one
+    };
+    // A window's figures at one count: what the next count's windows are held against.
+    struct Pace {
+        int connections = 0; // 0 = none yet
+        double rate = 0;     // the whole window, B/s
+        double fast = 0;     // its fastest connection, B/s (0 = unknown)
     };
     // The settled windows at the current count, summed.
     struct Run {
@@ -127,6 +155,8 @@ private:
         double baseRate = 0; // ... made this many bytes/s ...
         int baseWindows = 0; // ... in this many settled windows
         int downloads = 0;
+        Pace last;     // the latest window at the current count
+        Pace previous; // the latest window at the count before (or the first connection)
         Window window;
         Run run;
         Clock::time_point phaseSince{};
@@ -147,6 +177,8 @@ private:
     int backOff(HostState& s, Clock::time_point now);
     void hold(HostState& s, Clock::time_point now);
     bool scales(const HostState& s, double rate) const;
+    // See "keeps pace" above: against the previous count, not the baseline.
+    bool keepsPace(const HostState& s, double rate, double fast) const;
     // The run at the host's count, with its latest window: what next?
     int judge(HostState& s, int limit, Clock::time_point now);
     // It scales: double, within the limit; at the ceiling, hold there.
