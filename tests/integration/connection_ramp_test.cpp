@@ -153,6 +153,33 @@ TEST_F(ConnectionRampTest, StopsNearWhatAServerThatCapsTheTotalNeeds) {
     }
 }
 
+TEST_F(ConnectionRampTest, NewConnectionsLandingInASlowRangeDoNotStopTheRamp) {
+    // 1 MiB/s per response in the first half of the file, 96 KiB/s in the rest (a mirror
+    // whose uncached part crawls). Each step adds little in total (the new connections take
+    // slow ranges), but the fast one keeps its pace: no total cap, and only more connections
+    // in the slow part finish it sooner. The law before this went 2 -> 4 and held.
+    CountTap tap(m_recorder);
+    EnginePool pool(m_config, tap, qtDigestFactory());
+    pool.start();
+    const qint64 size = 8 * MiB + 7;
+    const QString sha = test::writeRandomFile(s_server->root() + "/crawl.bin", size, 74);
+    DownloadRequest r;
+    r.url =
+        s_server
+            ->url(QStringLiteral("slow-region/crawl.bin?start=%1&end=%2&rate=98304&fast=1048576")
+                      .arg(size / 2)
+                      .arg(size))
+            .toStdString();
+    r.directory = m_dir.path().toStdString();
+    r.engine = "segmented";
+    const DownloadId id = pool.add(r);
+    ASSERT_TRUE(m_recorder.waitFinal(id, std::chrono::seconds(120)));
+    ASSERT_EQ(m_recorder.last(id).state, DownloadState::Completed)
+        << m_recorder.last(id).errorMessage;
+    EXPECT_EQ(test::sha256OfFile(m_dir.path() + "/crawl.bin"), sha);
+    EXPECT_GE(tap.peak(), 16);
+}
+
 TEST_F(ConnectionRampTest, HalvesAtOnceWhenTheServerAnswers503) {
     // The server serves at most 6 at once and answers 503 to more: from 4 the ramp asks for 8,
     // two of them get 503, and the count halves at the next snapshot.

@@ -87,9 +87,10 @@ TEST(ConnectionSet, WithNoGapLeftANewConnectionTakesHalfTheLargestRange) {
     EXPECT_EQ(planner.find(first->id)->end, second->begin);
 }
 
-TEST(ConnectionSet, EndgameThresholdIsTwiceTheMedianTimeToFirstByte) {
+TEST(ConnectionSet, EndgameThresholdIsTwiceTheMedianTimeToFirstByte) { // and medianTtfb
     ConnectionSet set;
     EXPECT_DOUBLE_EQ(set.endgameThreshold(), ConnectionSet::kEndgameFloorSeconds);
+    EXPECT_EQ(set.medianTtfb(), -1);
     for (int ms : {100, 300, 200}) {
         auto c = connection(0, t0, t0, 0);
         c->bodyStarted = true;
@@ -98,6 +99,7 @@ TEST(ConnectionSet, EndgameThresholdIsTwiceTheMedianTimeToFirstByte) {
     }
     set.add(connection(0, t0, t0, 0)); // no first byte yet: not counted
     EXPECT_NEAR(set.endgameThreshold(), 0.4, 1e-9);
+    EXPECT_NEAR(set.medianTtfb(), 0.2, 1e-9);
 
     ConnectionSet fast;
     auto c = connection(0, t0, t0, 0);

@@ -506,6 +506,32 @@ TEST(SegmentPlannerSlow, ACrawlingSegmentIsSplitBelowMinSplitAFastOneIsNot) {
     EXPECT_EQ(p.invariantViolation(), "");
 }
 
+// A piece needing 0.4 s: not worth a request of unknown cost (kSlowSeconds), worth one once a
+// request is measured to cost 10 ms here (kRequestsWorth of it, at least kMinSlowSeconds), and
+// no longer worth one where a request costs 150 ms.
+TEST(SegmentPlannerSlow, WhatIsWorthSplittingFollowsWhatARequestCosts) {
+    const auto slowPieceSplits = [](double requestSeconds) {
+        SegmentPlanner p(2 * MiB, 1 * MiB);
+        const auto a = p.assign(0);
+        EXPECT_TRUE(a.has_value());
+        p.advance(a->id, 1536 * KiB);  // 512 KiB left ...
+        p.setSpeed(a->id, 1.25 * MiB); // ... 0.4 s at its pace
+        if (requestSeconds > 0) {
+            p.setRequestSeconds(requestSeconds);
+        }
+        return p.assign(0).has_value();
+    };
+    EXPECT_DOUBLE_EQ(SegmentPlanner(1, 1).slowSeconds(), SegmentPlanner::kSlowSeconds);
+    EXPECT_FALSE(slowPieceSplits(0));
+    EXPECT_TRUE(slowPieceSplits(0.010));
+    EXPECT_FALSE(slowPieceSplits(0.150));
+    SegmentPlanner p(1, 1);
+    p.setRequestSeconds(0.010);
+    EXPECT_DOUBLE_EQ(p.slowSeconds(), SegmentPlanner::kMinSlowSeconds);
+    p.setRequestSeconds(0.150);
+    EXPECT_DOUBLE_EQ(p.slowSeconds(), 0.6);
+}
+
 TEST(SegmentPlannerForget, BytesWhoseWriteFailedBecomeAGapAgain) {
     SegmentPlanner p(4 * MiB, MiB);
     const auto s = p.assign(0);

@@ -48,6 +48,7 @@ struct Connection {
     bool ranged = false;           // a Range was sent
     std::int64_t writeOffset = 0;  // where its next byte goes (what `batch` holds comes before)
     std::int64_t bytes = 0;        // body bytes this connection took (counted as written)
+    std::int64_t tunedBytes = -1;  // `bytes` at the last tuning sample (-1: opened since)
     io::WriteBatch batch;          // taken bytes not yet in the file (Job::writeBatch)
     bool bodyStarted = false;
     Stop stop = Stop::None;

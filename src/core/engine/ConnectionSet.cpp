@@ -32,7 +32,7 @@ std::optional<Segment> ConnectionSet::nextSegment(SegmentPlanner& planner, int w
     return planner.assign(target);
 }
 
-double ConnectionSet::endgameThreshold() const {
+double ConnectionSet::medianTtfb() const {
     std::vector<double> ttfb;
     for (const auto& c : m_list) {
         if (c->bodyStarted) {
@@ -40,11 +40,16 @@ double ConnectionSet::endgameThreshold() const {
         }
     }
     if (ttfb.empty()) {
-        return kEndgameFloorSeconds;
+        return -1;
     }
     const auto mid = ttfb.begin() + static_cast<std::ptrdiff_t>(ttfb.size() / 2);
     std::nth_element(ttfb.begin(), mid, ttfb.end());
-    return std::max(kEndgameFloorSeconds, 2 * *mid);
+    return *mid;
+}
+
+double ConnectionSet::endgameThreshold() const {
+    const double ttfb = medianTtfb();
+    return ttfb < 0 ? kEndgameFloorSeconds : std::max(kEndgameFloorSeconds, 2 * ttfb);
 }
 
 Connection* ConnectionSet::endgameVictim(const SegmentPlanner& planner, Clock::time_point now,

@@ -54,6 +54,9 @@ public:
     // before its first byte, so twice the median time to first byte of these connections
     // (queueing and slow start included), never under kEndgameFloorSeconds.
     double endgameThreshold() const;
+    // The median time from request to first body byte of the open connections that have one
+    // (seconds; -1 = none yet): what one more request costs here.
+    double medianTtfb() const;
     // The connection whose range needs longest at its pace, if that is above the threshold
     // (*secondsLeft then says how long); ranges already racing or raced are left alone.
     Connection* endgameVictim(const SegmentPlanner& planner, Clock::time_point now,

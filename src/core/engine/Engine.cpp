@@ -207,6 +207,10 @@ void Engine::run() {
         }
         releaseSlots(); // before the poll: a freed slot means "start the next one now"
         m_load = static_cast<int>(m_busy.size()) + m_queued;
+        if (now >= m_nextTuning) {
+            publishTuning(now);
+            m_nextTuning = now + TuningSample::kInterval;
+        }
         if (now >= m_nextPublish) {
             publishProgress(now);
             m_nextPublish = now + m_progressInterval;
@@ -372,6 +376,19 @@ void Engine::publishProgress(Job::Clock::time_point now) {
     }
 }
 
+void Engine::publishTuning(Job::Clock::time_point now) {
+    m_tuning.clear();
+    for (const DownloadId id : m_busy) {
+        Job* job = m_jobs.at(id).get();
+        if (isActive(job->state())) {
+            m_tuning.push_back(job->tuningSample(now));
+        }
+    }
+    if (!m_tuning.empty()) {
+        m_listener.onTuning(m_tuning);
+    }
+}
+
 void Engine::annotate(DownloadSnapshot& s, Job::Clock::time_point now) const {
     if (s.state == DownloadState::Queued) {
         annotate(s, now, m_gate->waitReason(s.id, now));
@@ -441,6 +458,9 @@ long Engine::pollTimeoutMs(Job::Clock::time_point now) const {
     if (moving) {
         timeout = std::min<long>(
             timeout, std::max<long>(0, duration_cast<milliseconds>(m_nextPublish - now).count()));
+        timeout = std::min<long>(
+            timeout,
+            std::max<long>(0, std::chrono::ceil<milliseconds>(m_nextTuning - now).count()));
     }
     return timeout;
 }

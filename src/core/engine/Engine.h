@@ -14,6 +14,7 @@
 #include "core/limit/SpeedLimiter.h"
 #include "core/schedule/QueueGate.h"
 #include "core/types/DownloadTypes.h"
+#include "core/types/TuningSample.h"
 
 #include <curl/curl.h>
 
@@ -42,6 +43,9 @@ public:
     // Called on the engine thread at most once per Interface.ProgressIntervalMs, with the
     // downloads whose figures changed since the last batch (never empty).
     virtual void onProgress(const std::vector<DownloadSnapshot>& batch) = 0;
+    // Called on the engine thread every TuningSample::kInterval with every download that is
+    // transferring (never empty): what the pool's connection tuner measures.
+    virtual void onTuning(const std::vector<TuningSample>& /*samples*/) {}
     // What the pool learns from: a validated response, and a transfer's end (engine thread).
     virtual void onMetadata(const ResponseMetadata& /*metadata*/) {}
     virtual void onTransferReport(const TransferReport& /*report*/) {}
@@ -195,6 +199,7 @@ private:
     void startWaiting();
     void drainFinished();
     void publishProgress(Job::Clock::time_point now);
+    void publishTuning(Job::Clock::time_point now);
     long pollTimeoutMs(Job::Clock::time_point now) const;
     void interruptAll();
     void releaseSlots(); // gives back the slots of downloads no longer busy
@@ -264,6 +269,8 @@ private:
     std::map<DownloadId, Job::Clock::time_point> m_retryAt; // queue-level retries pending here
     std::chrono::milliseconds m_progressInterval;
     Job::Clock::time_point m_nextPublish{};
+    Job::Clock::time_point m_nextTuning{};
+    std::vector<TuningSample> m_tuning; // publishTuning()'s batch, kept for its capacity
 };
 
 } // namespace maria2

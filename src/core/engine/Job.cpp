@@ -88,6 +88,7 @@ void Job::start() {
     m_lastActivityAt = m_runStartedAt;
     m_runBytes = 0;
     m_peakConnections = 0;
+    m_splitAtRate = 0;
     m_firstTtfb = -1;
     m_lastStatus = 0;
     m_throttled = false;
@@ -507,6 +508,14 @@ void Job::sampleSpeed(Clock::time_point now) {
     }
     m_lastBusySample = now;
     m_lastWriteTime = m_writeTime;
+}
+
+void Job::sampleConnectionSpeeds(Clock::time_point now) {
+    if (m_planner) {
+        if (const double ttfb = m_connections.medianTtfb(); ttfb > 0) {
+            m_planner->setRequestSeconds(ttfb);
+        }
+    }
     for (auto& c : m_connections) {
         c->speed.sample(now, c->bytes);
         if (const double speed = c->speed.bytesPerSecond();
@@ -515,6 +524,40 @@ void Job::sampleSpeed(Clock::time_point now) {
             m_planner->setSpeed(c->segmentId, speed);
         }
     }
+}
+
+TuningSample Job::tuningSample(Clock::time_point now) {
+    // On this cadence, not the display's: a ramp adds connections every 100-200 ms, and each
+    // new one steals by expected time to finish, which needs the speeds of the ones running
+    // (unknown, the planner can only go by bytes left and splits fast ranges, not slow ones).
+    sampleConnectionSpeeds(now);
+    TuningSample t;
+    t.id = m_id;
+    t.state = m_state;
+    t.receivedBytes = m_totalWire;
+    t.totalBytes = m_total;
+    t.connections = static_cast<int>(m_connections.size());
+    t.pushbacks = m_resets + m_pushbacks;
+    t.bottleneck = bottleneck(now);
+    t.speedBytesPerSec = isActive(m_state) ? m_speed.bytesPerSecond() : 0;
+    t.singleConnectionRate = m_splitAtRate;
+    // What each connection that ran through the whole interval took in it; the fastest one
+    // says whether the ones already running keep their pace as more come.
+    const double seconds = m_lastTuned == Clock::time_point{}
+                               ? 0.0
+                               : std::chrono::duration<double>(now - m_lastTuned).count();
+    std::int64_t fastest = -1;
+    for (auto& c : m_connections) {
+        if (c->tunedBytes >= 0) {
+            fastest = std::max(fastest, c->bytes - c->tunedBytes);
+        }
+        c->tunedBytes = c->bytes;
+    }
+    m_lastTuned = now;
+    if (seconds > 0 && fastest >= 0) {
+        t.fastConnectionRate = static_cast<double>(fastest) / seconds;
+    }
+    return t;
 }
 
 DownloadSnapshot Job::snapshot(Clock::time_point now) const {

@@ -20,6 +20,7 @@
 #include "core/segment/SegmentPlanner.h"
 #include "core/storage/PartStorage.h"
 #include "core/types/DownloadTypes.h"
+#include "core/types/TuningSample.h"
 
 #include <chrono>
 #include <filesystem>
@@ -113,11 +114,15 @@ public:
     void wakeLimited(Clock::time_point now);
     void setSpeedLimit(std::int64_t bytesPerSecond) { m_request.maxSpeed = bytesPerSecond; }
     DownloadSnapshot snapshot(Clock::time_point now) const;
+    // For the pool's connection tuner (every TuningSample::kInterval while it runs).
+    TuningSample tuningSample(Clock::time_point now);
     // For the details pane (JobDetails.cpp): the bytes on disk and the open connections; the
     // engine, route and log lines are added by those who know them.
     DownloadDetails details() const;
 
 private:
+    // Each connection's own speed, and the planner's copy of it (from tuningSample()).
+    void sampleConnectionSpeeds(Clock::time_point now);
     friend struct JobCallbacks;
 
     // Job.cpp: life cycle
@@ -172,6 +177,8 @@ private:
     void handleFailure(Connection& c, CURLcode result);
     std::string describeFailure(const Connection& c, CURLcode result) const;
     int wantedConnections() const;
+    // libcurl's read buffer for a connection opened now (CURLOPT_BUFFERSIZE), unlimited.
+    long readBufferBytes() const;
 
     // JobWrites.cpp: the bytes libcurl hands over, gathered per connection and written
     std::size_t write(Connection& c, const char* data, std::size_t n);
@@ -236,8 +243,10 @@ private:
     bool m_plainRequests = false;
     bool m_splitDecided = false; // the first connection was measured (or this is a resume)
     Clock::time_point m_nextSplitCheck{};
-    Clock::time_point m_probeAt{}; // the last look at the first connection's pace ...
-    std::int64_t m_probeBytes = 0; // ... and its bytes then
+    Clock::time_point m_probeAt{};   // the last look at the first connection's pace ...
+    std::int64_t m_probeBytes = 0;   // ... and its bytes then
+    double m_splitAtRate = 0;        // the first connection's rate when it was split (B/s)
+    Clock::time_point m_lastTuned{}; // the previous tuningSample()
     std::optional<ChecksumSpec> m_checksum;
     bool m_verifyAuto = false; // --verify=auto: look for a published SHA-256 when done
     // Hashing while the data streams in, while it arrives in order from byte 0: bytes

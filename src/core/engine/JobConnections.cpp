@@ -100,6 +100,14 @@ int Job::wantedConnections() const {
     return std::max(1, std::min({split, perServer, byMinSplit}));
 }
 
+long Job::readBufferBytes() const {
+    // 4 MiB over the connections open with this one, within libcurl's 16 KiB .. 512 KiB
+    // range: one connection reads 512 KiB at a time, the 64th 64 KiB.
+    constexpr long kShared = 4L << 20;
+    const auto open = static_cast<long>(m_connections.count()) + 1;
+    return std::clamp(kShared / open, 64L * 1024L, 512L * 1024L);
+}
+
 Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmentId) {
     auto c = std::make_unique<Connection>();
     c->job = this;
@@ -163,7 +171,10 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
     // pieces): a refused piece is all libcurl keeps while paused. With a larger buffer each
     // pause made libcurl copy the rest of the buffer aside and each resume copy it again, most
     // of the CPU a limited download cost (14% of a core at 10 MiB/s with 512 KiB reads).
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, limit > 0 ? 16L * 1024L : 512L * 1024L);
+    // Unlimited, a big read buffer means fewer reads per byte; but each open connection keeps
+    // its own, so a download ramped to 64 connections would hold 32 MiB of them. Past a few
+    // connections each gets a smaller one (the total stays near 8 MiB).
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, limit > 0 ? 16L * 1024L : readBufferBytes());
     if (!m_request.referer.empty()) {
         curl_easy_setopt(e, CURLOPT_REFERER, m_request.referer.c_str());
     }
@@ -261,6 +272,7 @@ bool Job::splitNow(Clock::time_point now) {
     }
     if (wantedConnections() > 1) {
         spdlog::info("[#{}] first connection at {:.1f} MiB/s: splitting", m_id, speed / (1 << 20));
+        m_splitAtRate = speed;
     }
     m_splitDecided = true;
     shareFirstRange();

@@ -499,9 +499,14 @@ void EnginePool::onProgress(const std::vector<DownloadSnapshot>& batch) {
     std::vector<DownloadSnapshot> out = batch;
     for (auto& s : out) {
         annotate(s);
-        tune(s);
     }
     m_listener.onProgress(out);
+}
+
+void EnginePool::onTuning(const std::vector<TuningSample>& samples) {
+    for (const auto& s : samples) {
+        tune(s);
+    }
 }
 
 void EnginePool::onMetadata(const ResponseMetadata& metadata) {

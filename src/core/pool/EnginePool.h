@@ -139,6 +139,7 @@ private:
     // EngineListener: from the engines' threads.
     void onStateChanged(const DownloadSnapshot& snapshot) override;
     void onProgress(const std::vector<DownloadSnapshot>& batch) override;
+    void onTuning(const std::vector<TuningSample>& samples) override;
     void onMetadata(const ResponseMetadata& metadata) override;
     void onTransferReport(const TransferReport& report) override;
     void onDetails(const DownloadDetails& details) override;
@@ -151,7 +152,7 @@ private:
     // The connection tuner's drive (EnginePoolTuning.cpp): every progress snapshot of a
     // download with pool-chosen connections feeds its host's measurement; a new count for the
     // host is shared among its running auto downloads at once.
-    void tune(const DownloadSnapshot& snapshot);
+    void tune(const TuningSample& sample);
     int busyOnHostLocked(const std::string& hostKey) const;
     int routeLimitLocked(const Route& route, std::int64_t totalBytes) const;
     void shareLocked(const std::string& hostKey, int count, double speed,

@@ -69,7 +69,7 @@ void EnginePool::apply(const std::vector<ConnectionChange>& changes) {
     }
 }
 
-void EnginePool::tune(const DownloadSnapshot& s) {
+void EnginePool::tune(const TuningSample& s) {
     if (!isActive(s.state)) {
         return;
     }
@@ -125,6 +125,8 @@ void EnginePool::tune(const DownloadSnapshot& s) {
             sample.measurable =
                 s.state == DownloadState::Downloading && !heldBySpeedLimit(s.bottleneck);
             sample.event = pushedBack ? TunerEvent::Throttled : TunerEvent::None;
+            sample.fastConnectionRate = s.fastConnectionRate;
+            sample.singleConnectionRate = s.singleConnectionRate;
             const int count = m_tuner.update(route.hostKey, sample, now);
             shareLocked(route.hostKey, count, s.speedBytesPerSec, changes);
         }

@@ -92,6 +92,11 @@ void SegmentPlanner::setSpeed(int id, double bytesPerSecond) {
     }
 }
 
+double SegmentPlanner::slowSeconds() const {
+    return m_requestSeconds > 0 ? std::max(kMinSlowSeconds, kRequestsWorth * m_requestSeconds)
+                                : kSlowSeconds;
+}
+
 std::optional<Segment> SegmentPlanner::steal() {
     // The segment that makes the download wait longest is the one to split: on a mirror whose
     // ranges are not all served alike, a crawling segment with few bytes left outlasts a fast
@@ -111,11 +116,11 @@ std::optional<Segment> SegmentPlanner::steal() {
         return speed > 0 ? left / speed : left; // no speed known at all: bytes decide
     };
     // minSplit keeps a request worth its round trip and slow start; a segment measured to
-    // need more than kSlowSeconds is worth splitting below it (down to kMinSlowPiece halves):
-    // on a crawling region the time saved dwarfs one more request.
+    // need more than slowSeconds() is worth splitting below it (down to kMinSlowPiece halves).
+    const double slowAfter = slowSeconds();
     const auto smallest = [&](const Entry& e) {
         const bool slow =
-            e.speed > 0 && static_cast<double>(e.seg.remaining()) / e.speed >= kSlowSeconds;
+            e.speed > 0 && static_cast<double>(e.seg.remaining()) / e.speed >= slowAfter;
         return slow ? std::min(m_minSplit, kMinSlowPiece) : m_minSplit;
     };
     Entry* victim = nullptr;

@@ -26,9 +26,14 @@ class SegmentPlanner {
 public:
     // Split points are aligned down to this many bytes when both halves stay big enough.
     static constexpr std::int64_t kSplitAlignment = 4096;
-    // A segment that needs at least this long at its measured speed may be split into halves
-    // smaller than minSplitSize, down to kMinSlowPiece.
+    // A segment that needs at least slowSeconds() at its measured speed may be split into
+    // halves smaller than minSplitSize, down to kMinSlowPiece: on a crawling region the time
+    // saved dwarfs one more request. slowSeconds() is kSlowSeconds while a request's cost is
+    // unknown, else kRequestsWorth times it (its time to the first byte), at least
+    // kMinSlowSeconds: a split pays once the half it saves is well above a new request.
     static constexpr double kSlowSeconds = 0.5;
+    static constexpr double kMinSlowSeconds = 0.25;
+    static constexpr double kRequestsWorth = 4;
     static constexpr std::int64_t kMinSlowPiece = 128 * 1024;
 
     // A negative size counts as 0; a minSplitSize below 1 counts as 1.
@@ -67,6 +72,9 @@ public:
     void advance(int id, std::int64_t n);
     // The connection's measured speed (bytes/s; <= 0 = unknown), for choosing what to steal.
     void setSpeed(int id, double bytesPerSecond);
+    // How long a new request takes here to its first byte (seconds; <= 0 = unknown).
+    void setRequestSeconds(double seconds) { m_requestSeconds = seconds; }
+    double slowSeconds() const;
     // Cursor reached end, or all of [cursor,end) is already written (by a racer).
     // False for unknown ids.
     bool isDone(int id) const;
@@ -108,6 +116,7 @@ private:
 
     std::int64_t m_total;
     std::int64_t m_minSplit;
+    double m_requestSeconds = 0;
     IntervalSet m_written;
     std::vector<Entry> m_entries; // active segments, in id order
     int m_nextId = 1;
