@@ -109,7 +109,8 @@ def client_env(scratch):
 
 def prepare_files(sc, cache, opts):
     count, size = sc.scaled(opts.smoke, opts.scale_files)
-    kind = {"plain": "big", "capped": "capped", "fault": "slow", "hosts": "hosts"}.get(sc.server)
+    kind = {"plain": "big", "capped": "capped", "fault": "slow", "fault-fast": "slow",
+            "hosts": "hosts"}.get(sc.server)
     if sc.files > 1 and sc.server != "hosts":
         names = [f"small/f{size}-{i:04d}.bin" for i in range(count)]
     elif sc.server == "hosts":
@@ -147,7 +148,7 @@ def run(opts):
         servers.append(nginx)
         opts.ca = nginx.ca
         fault = proxy = None
-        if any(sc.server == "fault" for sc in selected):
+        if any(sc.server in ("fault", "fault-fast") for sc in selected):
             fault = FaultServer(os.path.join(scratch, "fault"), cache.root)
             fault.start()
             servers.append(fault)

@@ -19,8 +19,8 @@ class Servers:
 
     def urls(self, scenario, names, size):
         s = scenario.server
-        if s == "fault":
-            q = slow_region_query(size)
+        if s in ("fault", "fault-fast"):
+            q = slow_region_query(size, fast_only=s == "fault-fast")
             return [self.fault.url(f"slow-region/{n}?{q}") for n in names]
         if s.startswith("proxy-"):
             kind = s.split("-", 1)[1]
@@ -34,7 +34,7 @@ class Servers:
     def log_source(self, scenario):
         """(server whose log counts the requests, port to count, pids whose CPU is the server's)."""
         s = scenario.server
-        if s == "fault":
+        if s in ("fault", "fault-fast"):
             return self.fault, None, self.fault.pids()
         if s.startswith("proxy-"):
             kind = s.split("-", 1)[1]

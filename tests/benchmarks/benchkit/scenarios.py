@@ -66,6 +66,9 @@ SCENARIOS = [
     Scenario("slow-ranges-auto", "as slow-ranges, maria2c choosing its own connections (no "
              "-s/-x)", "fault", 1, 64 * MiB, 1, 8 * MiB, ["aria2c", "axel", "maria2c-auto"],
              conns=16, peers_from="slow-ranges"),
+    Scenario("fast-ranges-auto", "as slow-ranges-auto, but that eighth at 8 MiB/s too: the time "
+             "the fast ranges alone need (slow-ranges-auto's yardstick)", "fault-fast", 1, 64 * MiB,
+             1, 8 * MiB, ["maria2c-auto"], conns=16),
     Scenario("multi-host", "4 files of 32 MiB from 4 hosts at once, each capping its "
              "connections at 4 MiB/s", "hosts", 4, 32 * MiB, 4, 4 * MiB,
              LIST_PEERS + ["maria2c"], conns=16, jobs=4),
@@ -74,6 +77,8 @@ SCENARIOS = [
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 
-def slow_region_query(size):
-    """The slow eighth of the file, and the rates (per response) of slow-ranges."""
-    return f"start={size * 3 // 8}&end={size // 2}&rate={1 * MiB}&fast={8 * MiB}"
+def slow_region_query(size, fast_only=False):
+    """The slow eighth of the file, and the rates (per response) of slow-ranges; fast_only: the
+    same eighth at the fast rate (what the fast ranges alone would need)."""
+    slow = 8 * MiB if fast_only else 1 * MiB
+    return f"start={size * 3 // 8}&end={size // 2}&rate={slow}&fast={8 * MiB}"
