@@ -172,8 +172,8 @@ Connection* Job::openConnection(std::int64_t begin, std::int64_t end, int segmen
     // pause made libcurl copy the rest of the buffer aside and each resume copy it again, most
     // of the CPU a limited download cost (14% of a core at 10 MiB/s with 512 KiB reads).
     // Unlimited, a big read buffer means fewer reads per byte; but each open connection keeps
-    // its own, so a download ramped to 64 connections would hold 32 MiB of them. Past a few
-    // connections each gets a smaller one (the total stays near 8 MiB).
+    // its own, so a download ramped to 64 connections would hold 32 MiB of them. Past eight
+    // connections each new one gets a smaller one (readBufferBytes()).
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, limit > 0 ? 16L * 1024L : readBufferBytes());
     if (!m_request.referer.empty()) {
         curl_easy_setopt(e, CURLOPT_REFERER, m_request.referer.c_str());

@@ -149,7 +149,7 @@ private:
     std::size_t indexOf(const std::string& engineName) const;
     Engine* engineFor(DownloadId id);
     void annotate(DownloadSnapshot& snapshot);
-    // The connection tuner's drive (EnginePoolTuning.cpp): every progress snapshot of a
+    // The connection tuner's drive (EnginePoolTuning.cpp): every tuning sample (100 ms) of a
     // download with pool-chosen connections feeds its host's measurement; a new count for the
     // host is shared among its running auto downloads at once.
     void tune(const TuningSample& sample);

@@ -94,6 +94,7 @@ void ConnectionTuner::restart(HostState& s, Clock::time_point now, bool unsettle
     s.window.bytes = 0;
     s.window.fastSum = 0;
     s.window.fastSamples = 0;
+    s.window.partial = false;
     s.window.afterChange = unsettled;
     if (unsettled) {
         s.run = Run{};
@@ -205,6 +206,7 @@ int ConnectionTuner::update(const std::string& host, const TunerSample& sample,
         return s.count;
     }
     s.window.bytes += std::max<std::int64_t>(0, sample.bytes);
+    s.window.partial = s.window.partial || opening;
     if (sample.fastConnectionRate > 0) {
         s.window.fastSum += sample.fastConnectionRate;
         ++s.window.fastSamples;
@@ -221,7 +223,10 @@ int ConnectionTuner::update(const std::string& host, const TunerSample& sample,
     const auto bytes = static_cast<double>(s.window.bytes);
     const bool afterChange = s.window.afterChange;
     const double fast = s.window.fastSamples > 0 ? s.window.fastSum / s.window.fastSamples : 0.0;
-    s.last = {s.count, bytes / seconds, fast};
+    if (!s.window.partial) {
+        // What the next count is held against: only a window with all of this count open.
+        s.last = {s.count, bytes / seconds, fast};
+    }
     restart(s, now, false);
     const bool ramping = s.phase == TunerPhase::Ramping || s.phase == TunerPhase::Probing;
     if (afterChange) {

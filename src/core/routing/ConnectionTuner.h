@@ -128,6 +128,7 @@ private:
         bool afterChange = true; // the first window since the count changed (or it started)
         double fastSum = 0;      // of the samples' fastConnectionRate ...
         int fastSamples = 0;     // ... over this many samples that had one
+        bool partial = false;    // some of the count's connections were still opening
     };
     // A window's figures at one count: what the next count's windows are held against.
     struct Pace {
