@@ -1,5 +1,6 @@
 """Unit tests of the benchmark's own logic (python3 -m unittest, run by ctest as bench_selftest):
-the regression check, the engine-report parser, the ranking, and the delay proxy's round trip."""
+the regression check, the engine-report parser, the ranking, the delay proxy's round trip, and
+the GUI figures' count of downloaded bytes."""
 
 import asyncio
 import json
@@ -7,13 +8,16 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from benchkit import compare  # noqa: E402
+from benchkit.gui_figures import download_bytes  # noqa: E402
 from benchkit.runner import parse_engine_report, rank  # noqa: E402
 
 
@@ -143,6 +147,34 @@ class DelayProxyTest(unittest.TestCase):
         # Through the proxy twice (there and back): at least one full round trip of 80 ms.
         self.assertGreaterEqual(elapsed, 0.08)
 
+
+
+class DownloadBytesTest(unittest.TestCase):
+    def test_counts_downloads_not_control_files_or_their_temporary_copies(self):
+        with tempfile.TemporaryDirectory() as d:
+            for name, size in (("a.bin", 10), ("b.bin.part", 4), ("b.bin.part.maria2", 5),
+                               ("b.bin.part.maria2.tq3zom", 7),
+                               (".maria2-0123456789abcdef.tmp", 9)):
+                with open(os.path.join(d, name), "wb") as f:
+                    f.write(b"x" * size)
+            self.assertEqual(download_bytes(d), 14)
+
+    def test_a_file_gone_between_listing_and_stat_is_skipped(self):
+        class Gone:
+            name = "c.bin.part"
+
+            def is_file(self):
+                return True
+
+            def stat(self):
+                raise FileNotFoundError(self.name)
+
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "a.bin"), "wb") as f:
+                f.write(b"x" * 3)
+            real = list(os.scandir(d))
+            with mock.patch("benchkit.gui_figures.os.scandir", return_value=real + [Gone()]):
+                self.assertEqual(download_bytes(d), 3)
 
 if __name__ == "__main__":
     unittest.main()

@@ -49,11 +49,21 @@ def fair_config():
 
 
 def download_bytes(folder):
-    """Bytes in the finished or partial downloads of a folder (not the .maria2 control files)."""
+    """Bytes in the finished or partial downloads of a folder (not the .maria2 control files nor
+    their temporary copies, NAME.part.maria2.tXXXXX, which come and go several times a second).
+    A file renamed or removed between the listing and its stat (a part file becoming the
+    finished one) is counted at the next call."""
     total = 0
     for entry in os.scandir(folder):
-        if entry.is_file() and not entry.name.endswith(".maria2"):
-            total += entry.stat().st_size
+        name = entry.name
+        if name.endswith(".maria2") or ".maria2.t" in name or (
+                name.startswith(".maria2-") and name.endswith(".tmp")):
+            continue
+        try:
+            if entry.is_file():
+                total += entry.stat().st_size
+        except FileNotFoundError:
+            pass
     return total
 
 
